@@ -1,0 +1,148 @@
+# Build of ./linux (the kernel), its stub, the host tools and the tests.
+#
+# Kernel code (everything but arch-um/os/ and tools/) is compiled without the
+# host's libc headers: it sees gcc's freestanding headers, our include/ and
+# the Linux uapi headers (linux/, asm/, asm-generic/) through build/uapi.
+
+CC ?= gcc
+BUILD := build
+GCC_INC := $(shell $(CC) -print-file-name=include)
+UAPI := $(BUILD)/uapi
+SAN ?= 0
+
+WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
+	-Wshadow -Wpointer-arith -Wno-unused-parameter
+COMMON := -std=c11 -O2 -g -fno-omit-frame-pointer $(WARN) -MMD -MP
+KCFLAGS := $(COMMON) -ffreestanding -fno-strict-aliasing -fno-pie \
+	-fno-common -nostdinc -isystem $(GCC_INC) -I $(UAPI) -iquote include \
+	-iquote $(BUILD)/gen -iquote arch-um -D__KERNEL_UM__
+OSCFLAGS := $(COMMON) -D_GNU_SOURCE -fno-pie -iquote arch-um/os
+HOSTCFLAGS := $(COMMON) -D_GNU_SOURCE
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
+ifeq ($(SAN),1)
+HOSTCFLAGS += $(SANFLAGS)
+HOSTLDFLAGS += $(SANFLAGS)
+endif
+
+KSRCS := $(wildcard kernel/*.c mm/*.c fs/*.c drivers/*/*.c net/*.c \
+	mconsole/*.c arch-um/kernel/*.c)
+KASM := $(wildcard arch-um/kernel/*.S)
+OSSRCS := $(wildcard arch-um/os/*.c)
+KOBJS := $(patsubst %.c,$(BUILD)/k/%.o,$(KSRCS)) \
+	$(patsubst %.S,$(BUILD)/k/%.o,$(KASM)) \
+	$(BUILD)/k/gen/syscall_table.o
+OSOBJS := $(patsubst %.c,$(BUILD)/os/%.o,$(OSSRCS))
+
+.PHONY: all run check check-long unit integration bench image deps \
+	format format-check clean tools
+all: linux tools
+
+$(UAPI)/.stamp:
+	@mkdir -p $(UAPI)
+	ln -sfn /usr/include/linux $(UAPI)/linux
+	ln -sfn /usr/include/asm-generic $(UAPI)/asm-generic
+	ln -sfn /usr/include/$(shell $(CC) -print-multiarch)/asm $(UAPI)/asm
+	@touch $@
+
+$(BUILD)/gen/syscall_table.c $(BUILD)/gen/syscall_decls.h: \
+		arch-um/syscalls.tbl scripts/gensyscalls.sh
+	@mkdir -p $(BUILD)/gen
+	sh scripts/gensyscalls.sh arch-um/syscalls.tbl $(BUILD)/gen
+
+$(BUILD)/k/%.o: %.c $(UAPI)/.stamp $(BUILD)/gen/syscall_decls.h
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/k/gen/%.o: $(BUILD)/gen/%.c $(UAPI)/.stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/k/%.o: %.S $(BUILD)/stub.elf
+	@mkdir -p $(dir $@)
+	$(CC) -c -D__ASSEMBLY__ -DSTUB_IMAGE='"$(BUILD)/stub.elf"' $< -o $@
+
+$(BUILD)/os/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(OSCFLAGS) -c $< -o $@
+
+# The stub: a tiny static program with no libc, linked at OS_STUB_CODE.
+$(BUILD)/stub.elf: arch-um/stub/stub.S arch-um/stub/stub.lds
+	@mkdir -p $(BUILD)
+	$(CC) -nostdlib -static -no-pie -Wl,-T,arch-um/stub/stub.lds \
+		-Wl,--build-id=none arch-um/stub/stub.S -o $@
+
+linux: $(KOBJS) $(OSOBJS)
+	$(CC) -no-pie -o $@ $(KOBJS) $(OSOBJS)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- host tools ----
+TOOLS :=
+tools: $(TOOLS)
+
+# ---- unit tests (Check, one suite per module, fork mode) ----
+include tests/unit/suites.mk
+UNIT_BINS := $(patsubst %,$(BUILD)/unit/%,$(UNIT_SUITES))
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+UTFLAGS := $(COMMON) -ffreestanding -fno-strict-aliasing -nostdinc -isystem $(GCC_INC) \
+	-I $(UAPI) -iquote include -iquote $(BUILD)/gen -iquote arch-um \
+	-D__KERNEL_UM__
+ifeq ($(SAN),1)
+UTFLAGS += $(SANFLAGS)
+endif
+
+$(BUILD)/ut/%.o: %.c $(UAPI)/.stamp $(BUILD)/gen/syscall_decls.h
+	@mkdir -p $(dir $@)
+	$(CC) $(UTFLAGS) -c $< -o $@
+
+.SECONDEXPANSION:
+$(BUILD)/unit/%: tests/unit/%.c $(UAPI)/.stamp $(BUILD)/gen/syscall_decls.h \
+		$$(addprefix $(BUILD)/ut/,$$(subst .c,.o,$$($$*_DEPS)))
+	@mkdir -p $(dir $@)
+	$(CC) $(HOSTCFLAGS) -iquote include -iquote $(BUILD)/gen \
+		-iquote arch-um -iquote tests/unit -o $@ $< \
+		$(patsubst %.c,$(BUILD)/ut/%.o,$($*_DEPS)) $(CHECK_LIBS) \
+		$(HOSTLDFLAGS)
+
+unit: $(UNIT_BINS)
+	@fail=0; for t in $(UNIT_BINS); do \
+		CK_FORK=yes ./$$t || fail=1; done; exit $$fail
+
+# ---- images, running, checking ----
+image: $(BUILD)/initramfs.cpio.gz
+$(BUILD)/initramfs.cpio.gz: scripts/mkinitramfs.sh
+	@mkdir -p $(BUILD)
+	bash scripts/mkinitramfs.sh $@
+
+deps:
+	bash scripts/deps.sh build
+
+run: 
+	bash scripts/deps.sh build
+	$(MAKE) all image
+	./linux mem=256M initrd=$(BUILD)/initramfs.cpio.gz
+
+integration: all image
+	bash tests/integration/run-all.sh
+
+check:
+	bash scripts/deps.sh test
+	$(MAKE) all image
+	$(MAKE) unit
+	$(MAKE) integration
+
+check-long: check
+
+bench:
+	bash scripts/deps.sh bench
+	$(MAKE) all image
+	bash bench/run.sh
+
+format:
+	bash scripts/format-check.sh --fix
+
+format-check:
+	bash scripts/format-check.sh
+
+clean:
+	rm -rf $(BUILD) linux

@@ -1,0 +1,123 @@
+/*
+ * Memory management: physical pages and guest address spaces.
+ *
+ * Physical memory is one host memory file of mem= bytes, mapped whole into
+ * the kernel. A page is named by its page frame number (pfn); page_ptr()
+ * gives the kernel's view of it. Pages are reference counted: page cache,
+ * page tables and COW sharing each hold references.
+ *
+ * An address space (mm) is a set of VMAs plus real 4-level page tables.
+ * Changes to the page tables are queued and flushed to the address space's
+ * stub process in one batch before guest code runs again.
+ */
+#ifndef MM_H
+#define MM_H
+
+#include <linux/mman.h>
+
+#include "compiler.h"
+#include "list.h"
+#include "uaccess.h"
+#include "vfs.h"
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE (1ULL << PAGE_SHIFT)
+#define PAGE_MASK (~(PAGE_SIZE - 1))
+#define PFN_NONE ((pfn_t)-1)
+
+/* ---- physical pages ---- */
+
+/* Allocate one page (contents undefined); PFN_NONE when memory is full. */
+pfn_t page_alloc(void);
+/* Allocate one zero-filled page. */
+pfn_t page_alloc_zeroed(void);
+/*
+ * Allocate up to n physically contiguous pages (at least 1 unless memory
+ * is full), zero-filled; returns how many, the first in *first.
+ */
+size_t page_alloc_run(size_t n, pfn_t *first);
+void page_get(pfn_t pfn);
+void page_put(pfn_t pfn);
+unsigned int page_refs(pfn_t pfn);
+void *page_ptr(pfn_t pfn);
+uint64_t phys_total_pages(void);
+uint64_t phys_free_pages(void);
+
+/* ---- address spaces ---- */
+
+#define VM_READ 0x1
+#define VM_WRITE 0x2
+#define VM_EXEC 0x4
+#define VM_SHARED 0x8
+#define VM_GROWSDOWN 0x10
+#define VM_SPECIAL 0x20 /* host vDSO / stub: never touched by the guest */
+#define VM_DONTCOPY 0x40
+
+struct vma {
+	struct list_head link; /* sorted by start */
+	uint64_t start, end;
+	unsigned int flags;    /* VM_* */
+	struct file *file;     /* file-backed, with a reference */
+	uint64_t pgoff;        /* file offset of start, in pages */
+	const char *name;      /* "[heap]", "[stack]", "[vdso]" or NULL */
+};
+
+struct mm_host;
+
+struct mm {
+	int refs;           /* tasks using it */
+	struct list_head vmas;
+	int nr_vmas;
+	uint64_t *pgd;      /* top-level page table */
+	uint64_t brk_start, brk;
+	uint64_t stack_top;
+	uint64_t mmap_base;
+	uint64_t arg_start, arg_end, env_start, env_end;
+	uint64_t vdso_base;
+	uint64_t rss_pages;
+	uint64_t start_code, end_code, start_data, end_data;
+	uint64_t total_vm_pages;
+	struct mm_host *host; /* the stub process and its queued changes */
+	struct task *fpu_owner; /* whose FPU state the stub holds */
+};
+
+/* Create an empty address space with its own stub process. */
+struct mm *mm_create(void);
+/* Copy for fork: private pages become copy-on-write in both. */
+struct mm *mm_fork(struct mm *old);
+void mm_get(struct mm *mm);
+void mm_put(struct mm *mm);
+/* Drop every user mapping (execve reuses the address space and stub). */
+void mm_clear(struct mm *mm);
+
+struct vma *vma_find(struct mm *mm, uint64_t addr);
+
+/*
+ * Map [addr, addr+len) in mm; see mmap(2). file/pgoff for file-backed
+ * maps. Returns the address or -errno.
+ */
+long mm_map(struct mm *mm, uint64_t addr, uint64_t len, unsigned int vmflags,
+	    int mapflags, struct file *file, uint64_t pgoff, const char *name);
+int mm_unmap(struct mm *mm, uint64_t addr, uint64_t len);
+int mm_protect(struct mm *mm, uint64_t addr, uint64_t len,
+	       unsigned int vmflags);
+/* Resolve a guest fault; 0 when fixed, -EFAULT (SIGSEGV) or -ENOMEM. */
+int mm_fault(struct mm *mm, uint64_t addr, bool write);
+/* A fault by guest code; *si_code gets SEGV_MAPERR or SEGV_ACCERR. */
+int mm_fault_guest(struct mm *mm, uint64_t addr, int *si_code);
+/* Fault in every page of [start, end) now (ELF segments, MAP_POPULATE). */
+int mm_populate(struct mm *mm, uint64_t start, uint64_t end);
+/*
+ * The pfn backing a present guest page for a kernel access, faulting it
+ * in as needed (write breaks COW). -EFAULT if unmapped or not allowed.
+ */
+int mm_get_page(struct mm *mm, uint64_t addr, bool write, pfn_t *out);
+/* Move/resize a mapping: see mremap(2). Returns the address or -errno. */
+long mm_remap(struct mm *mm, uint64_t old, uint64_t oldlen, uint64_t newlen,
+	      int flags, uint64_t newaddr);
+/* Drop the pages of [start, end) so they read as new (MADV_DONTNEED). */
+int mm_discard(struct mm *mm, uint64_t start, uint64_t end);
+/* Flush queued page table changes to the stub before running the guest. */
+int mm_flush(struct mm *mm);
+
+#endif

@@ -1,0 +1,187 @@
+/*
+ * Physical memory: the pages of the physmem file.
+ *
+ * A bitmap of free pages with a next-fit hint, so consecutive allocations
+ * tend to be physically contiguous (a run of guest pages then maps into a
+ * stub with one mmap), and a reference count per page.
+ */
+#include "err.h"
+#include "klib.h"
+#include "mm.h"
+#include "mm_internal.h"
+#include "printk.h"
+#include "os/os.h"
+
+struct phys_state {
+	int fd;
+	char *base;
+	uint64_t nr_pages;
+	uint64_t nr_free;
+	uint64_t hint;
+	uint64_t *free_map; /* bit set: page free */
+	uint32_t *refs;
+};
+
+static struct phys_state phys;
+
+static bool page_is_free(pfn_t pfn)
+{
+	return phys.free_map[pfn / 64] & (1ULL << (pfn % 64));
+}
+
+static void mark_used(pfn_t pfn)
+{
+	phys.free_map[pfn / 64] &= ~(1ULL << (pfn % 64));
+	phys.refs[pfn] = 1;
+	phys.nr_free--;
+}
+
+static void mark_free(pfn_t pfn)
+{
+	phys.free_map[pfn / 64] |= 1ULL << (pfn % 64);
+	phys.nr_free++;
+}
+
+int phys_init(uint64_t bytes)
+{
+	uint64_t words, i;
+	void *base;
+
+	phys.nr_pages = bytes / PAGE_SIZE;
+	phys.fd = os_physmem_create(phys.nr_pages * PAGE_SIZE, &base);
+	if (phys.fd < 0)
+		return phys.fd;
+	phys.base = base;
+	words = DIV_ROUND_UP(phys.nr_pages, 64);
+	phys.free_map = kmalloc(words * sizeof(uint64_t));
+	phys.refs = kzalloc(phys.nr_pages * sizeof(uint32_t));
+	if (!phys.free_map || !phys.refs)
+		return -ENOMEM;
+	for (i = 0; i < words; i++)
+		phys.free_map[i] = ~0ULL;
+	if (phys.nr_pages % 64)
+		phys.free_map[words - 1] = (1ULL << (phys.nr_pages % 64)) - 1;
+	phys.nr_free = phys.nr_pages;
+	return 0;
+}
+
+int phys_fd(void)
+{
+	return phys.fd;
+}
+
+/* Find the first free page at or after from, wrapping once. */
+static pfn_t find_free(pfn_t from)
+{
+	uint64_t words = DIV_ROUND_UP(phys.nr_pages, 64);
+	uint64_t w = from / 64, n;
+
+	for (n = 0; n <= words; n++, w = (w + 1) % words) {
+		uint64_t bits = phys.free_map[w];
+
+		if (n == 0)
+			bits &= ~0ULL << (from % 64);
+		if (bits)
+			return w * 64 + (uint64_t)__builtin_ctzll(bits);
+	}
+	return PFN_NONE;
+}
+
+size_t page_alloc_run(size_t n, pfn_t *first)
+{
+	pfn_t start;
+	size_t len = 0;
+
+	if (!phys.nr_free)
+		return 0;
+	start = find_free(phys.hint);
+	if (start == PFN_NONE)
+		return 0;
+	while (len < n && start + len < phys.nr_pages &&
+	       page_is_free(start + len)) {
+		mark_used(start + len);
+		len++;
+	}
+	kmemset(phys.base + start * PAGE_SIZE, 0, len * PAGE_SIZE);
+	phys.hint = start + len;
+	if (phys.hint >= phys.nr_pages)
+		phys.hint = 0;
+	*first = start;
+	return len;
+}
+
+pfn_t page_alloc(void)
+{
+	pfn_t pfn = find_free(phys.hint);
+
+	if (pfn == PFN_NONE)
+		return PFN_NONE;
+	mark_used(pfn);
+	phys.hint = pfn + 1 < phys.nr_pages ? pfn + 1 : 0;
+	return pfn;
+}
+
+pfn_t page_alloc_zeroed(void)
+{
+	pfn_t pfn = page_alloc();
+
+	if (pfn != PFN_NONE)
+		kmemset(page_ptr(pfn), 0, PAGE_SIZE);
+	return pfn;
+}
+
+pfn_t page_alloc_contig(size_t n)
+{
+	pfn_t start = 0;
+
+	while (start + n <= phys.nr_pages) {
+		size_t len = 0;
+
+		start = find_free(start);
+		if (start == PFN_NONE || start + n > phys.nr_pages)
+			return PFN_NONE;
+		while (len < n && page_is_free(start + len))
+			len++;
+		if (len == n) {
+			for (len = 0; len < n; len++)
+				mark_used(start + len);
+			kmemset(page_ptr(start), 0, n * PAGE_SIZE);
+			return start;
+		}
+		start += len + 1;
+	}
+	return PFN_NONE;
+}
+
+void page_get(pfn_t pfn)
+{
+	BUG_ON(pfn >= phys.nr_pages || page_is_free(pfn));
+	phys.refs[pfn]++;
+}
+
+void page_put(pfn_t pfn)
+{
+	BUG_ON(pfn >= phys.nr_pages || page_is_free(pfn));
+	if (--phys.refs[pfn] == 0)
+		mark_free(pfn);
+}
+
+unsigned int page_refs(pfn_t pfn)
+{
+	return phys.refs[pfn];
+}
+
+void *page_ptr(pfn_t pfn)
+{
+	return phys.base + pfn * PAGE_SIZE;
+}
+
+uint64_t phys_total_pages(void)
+{
+	return phys.nr_pages;
+}
+
+uint64_t phys_free_pages(void)
+{
+	return phys.nr_free;
+}
