@@ -74,7 +74,7 @@ $(BUILD)/stub.elf: arch-um/stub/stub.S arch-um/stub/stub.lds
 linux: $(KOBJS) $(OSOBJS)
 	$(CC) -no-pie -o $@ $(KOBJS) $(OSOBJS)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/k $(BUILD)/os $(BUILD)/ut -name '*.d' 2>/dev/null)
 
 # ---- host tools ----
 TOOLS :=

@@ -127,6 +127,9 @@ SYSCALL1(brk, uint64_t, newbrk)
 	if (newbrk < mm->brk_start || newbrk > GUEST_TOP)
 		return (long)mm->brk;
 	if (newtop > oldtop) {
+		/* The same overcommit rule as for anonymous mmap. */
+		if ((newtop - oldtop) / PAGE_SIZE > phys_total_pages())
+			return (long)mm->brk;
 		r = mm_map(mm, oldtop, newtop - oldtop,
 			   VM_READ | VM_WRITE, MAP_FIXED_NOREPLACE, NULL, 0,
 			   "[heap]");

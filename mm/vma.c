@@ -173,7 +173,9 @@ static int unmap_range(struct mm *mm, uint64_t start, uint64_t end)
 			err = vma_split(mm, v, start);
 			if (err)
 				return err;
-			continue; /* the upper half comes next */
+			/* The upper half, just inserted, comes next. */
+			tmp = list_entry(v->link.next, struct vma, link);
+			continue;
 		}
 		if (v->end > end) {
 			err = vma_split(mm, v, end);
@@ -214,8 +216,9 @@ static uint64_t find_free_area(struct mm *mm, uint64_t len)
 	return 0;
 }
 
-long mm_map(struct mm *mm, uint64_t addr, uint64_t len, unsigned int vmflags,
-	    int mapflags, struct file *file, uint64_t pgoff, const char *name)
+static long map_region(struct mm *mm, uint64_t addr, uint64_t len,
+		       unsigned int vmflags, int mapflags, struct file *file,
+		       uint64_t pgoff, const char *name, bool merge)
 {
 	struct vma *v;
 	int err;
@@ -255,9 +258,16 @@ long mm_map(struct mm *mm, uint64_t addr, uint64_t len, unsigned int vmflags,
 	}
 	vma_insert(mm, v);
 	mm->total_vm_pages += len / PAGE_SIZE;
-	if (!file)
+	if (!file && merge)
 		vma_merge_around(mm, v);
 	return (long)addr;
+}
+
+long mm_map(struct mm *mm, uint64_t addr, uint64_t len, unsigned int vmflags,
+	    int mapflags, struct file *file, uint64_t pgoff, const char *name)
+{
+	return map_region(mm, addr, len, vmflags, mapflags, file, pgoff, name,
+			  true);
 }
 
 int mm_unmap(struct mm *mm, uint64_t addr, uint64_t len)
@@ -343,7 +353,7 @@ static int fault_file(struct mm *mm, struct vma *v, uint64_t addr,
 		return -EFAULT;
 	err = v->file->ops->get_page(v->file, idx, &pfn);
 	if (err)
-		return err == -ENOMEM ? -ENOMEM : -EFAULT;
+		return err == -ENOMEM ? -ENOMEM : -ENXIO;
 	if (!private_write)
 		return install_pte(mm, v, addr, pte, pfn,
 				   (v->flags & VM_SHARED) != 0);
@@ -583,6 +593,7 @@ int mm_protect(struct mm *mm, uint64_t addr, uint64_t len,
 			err = vma_split(mm, v, addr);
 			if (err)
 				return err;
+			tmp = list_entry(v->link.next, struct vma, link);
 			continue;
 		}
 		if (v->end > end) {
@@ -837,9 +848,10 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t oldlen, uint64_t newlen,
 		if (err)
 			return err;
 	}
-	addr = mm_map(mm, newaddr, newlen, v->flags,
-		      (flags & MREMAP_FIXED) ? MAP_FIXED : 0, v->file,
-		      v->pgoff, v->name);
+	/* Not merged yet: the old VMA must stay separate until it goes. */
+	addr = map_region(mm, newaddr, newlen, v->flags,
+			  (flags & MREMAP_FIXED) ? MAP_FIXED : 0, v->file,
+			  v->pgoff, v->name, false);
 	if (addr < 0)
 		return addr;
 	nv = vma_find(mm, (uint64_t)addr);
@@ -848,6 +860,8 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t oldlen, uint64_t newlen,
 	mm->total_vm_pages -= (v->end - v->start) / PAGE_SIZE;
 	release_range(mm, v->start, v->end);
 	vma_remove(mm, v);
+	if (!nv->file)
+		vma_merge_around(mm, nv);
 	return addr;
 }
 

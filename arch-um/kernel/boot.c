@@ -18,6 +18,7 @@
 #include "mm.h"
 #include "printk.h"
 #include "proc.h"
+#include "procfs.h"
 #include "sched.h"
 #include "syscall.h"
 #include "task.h"
@@ -194,6 +195,7 @@ int kernel_main(int argc, char **argv)
 	}
 	if (bp->quiet)
 		printk_set_console_level(4);
+	os_pin_cpu();
 	r = irq_init();
 	if (r)
 		fail("setting up host events", r);
@@ -212,6 +214,9 @@ int kernel_main(int argc, char **argv)
 	r = mem_devices_init();
 	if (r)
 		fail("creating memory devices", r);
+	r = procfs_init();
+	if (r)
+		fail("registering procfs", r);
 	r = console_init();
 	if (r)
 		fail("starting the console", r);

@@ -27,7 +27,16 @@ struct mm_host {
 	struct os_stub_data *data;
 };
 
+/*
+ * Stubs of address spaces that went away are kept for reuse: a new
+ * address space then costs no host process creation, only the unmapping
+ * of the old contents, which rides in its first flush.
+ */
+#define STUB_POOL_SIZE 8
+
 struct mmu_state {
+	struct mm_host *pool[STUB_POOL_SIZE];
+	int pool_len;
 	bool vdso_known;
 	uint64_t vdso_start, vdso_end;
 	uint64_t vdso;
@@ -63,9 +72,22 @@ static int clear_host_leftovers(struct mm *mm)
 
 int mmu_host_create(struct mm *mm)
 {
-	struct mm_host *h = kzalloc(sizeof(*h));
+	struct mm_host *h;
 	int err;
 
+	if (mmu.pool_len) {
+		h = mmu.pool[--mmu.pool_len];
+		h->data->nr_ops = 0;
+		mm->host = h;
+		err = clear_host_leftovers(mm);
+		if (err) {
+			mm->host = NULL;
+			os_stub_kill(h->pid);
+			goto out_pages;
+		}
+		return 0;
+	}
+	h = kzalloc(sizeof(*h));
 	if (!h)
 		return -ENOMEM;
 	h->data_pfn = page_alloc_contig(STUB_DATA_PAGES);
@@ -115,11 +137,15 @@ void mmu_host_destroy(struct mm *mm)
 
 	if (!h)
 		return;
+	mm->host = NULL;
+	if (mmu.pool_len < STUB_POOL_SIZE) {
+		mmu.pool[mmu.pool_len++] = h;
+		return;
+	}
 	os_stub_kill(h->pid);
 	for (size_t i = 0; i < STUB_DATA_PAGES; i++)
 		page_put(h->data_pfn + i);
 	kfree(h);
-	mm->host = NULL;
 }
 
 int mm_host_pid(struct mm *mm)

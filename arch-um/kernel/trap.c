@@ -109,8 +109,11 @@ static void handle_segv(struct task *t, const struct os_trap *trap)
 		send_sig_task(t, SIGKILL, NULL);
 		return;
 	}
-	force_sig_fault(trap->signo == SIGBUS ? SIGBUS : SIGSEGV, code,
-			trap->addr);
+	if (err == -ENXIO) /* past the end of a mapped file */
+		force_sig_fault(SIGBUS, BUS_ADRERR, trap->addr);
+	else
+		force_sig_fault(trap->signo == SIGBUS ? SIGBUS : SIGSEGV, code,
+				trap->addr);
 }
 
 static void handle_trap(struct task *t, const struct os_trap *trap)

@@ -22,6 +22,12 @@ __attribute__((noreturn)) void os_abort(void);
 int os_reexec(void);
 int os_getpid(void);
 int os_kill(int pid, int sig);
+/*
+ * Keep the kernel (and the stubs it starts, which inherit this) on the
+ * CPU it runs on: a guest trap is a hand-off between two host processes,
+ * far cheaper on one CPU than across CPUs.
+ */
+int os_pin_cpu(void);
 /* Write straight to the host's stderr, bypassing every buffer. */
 void os_write_stderr(const char *text, size_t len);
 /* Read an environment variable of the kernel process, or NULL. */

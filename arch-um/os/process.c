@@ -3,6 +3,7 @@
  * environment and stderr.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,4 +84,16 @@ int os_uname_release(char *buf, size_t size)
 		return -errno;
 	snprintf(buf, size, "%s", u.release);
 	return 0;
+}
+
+int os_pin_cpu(void)
+{
+	cpu_set_t set;
+	int cpu = sched_getcpu();
+
+	if (cpu < 0)
+		return -errno;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
 }

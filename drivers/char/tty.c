@@ -720,6 +720,10 @@ static long ioc_tiocsetd(struct tty *tty, struct file *f, unsigned int cmd,
 	return ldisc == TTY_LDISC_N_TTY ? 0 : -EINVAL;
 }
 
+#define TTY_MAJOR_VC 4
+#define TTY_VC_MINORS 64
+#define VT_GETSTATE_K 0x5603
+
 static long ioc_tiocgdev(struct tty *tty, struct file *f, unsigned int cmd,
 			 uint64_t arg)
 {
@@ -728,7 +732,28 @@ static long ioc_tiocgdev(struct tty *tty, struct file *f, unsigned int cmd,
 	return put_user(dev, arg);
 }
 
+/*
+ * VT_GETSTATE, for the virtual consoles only (major 4, minors 0..63):
+ * busybox's cttyhack uses it to find which /dev/ttyN the console is.
+ */
+static long ioc_vt_getstate(struct tty *tty, struct file *f, unsigned int cmd,
+			    uint64_t arg)
+{
+	struct {
+		uint16_t v_active, v_signal, v_state;
+	} vs;
+	unsigned int minor = MINOR(tty->dev);
+
+	if (MAJOR(tty->dev) != TTY_MAJOR_VC || minor >= TTY_VC_MINORS)
+		return -ENOTTY;
+	vs.v_active = (uint16_t)minor;
+	vs.v_signal = 0;
+	vs.v_state = (uint16_t)(1U << (minor & 15));
+	return copy_to_user(arg, &vs, sizeof(vs)) ? -EFAULT : 0;
+}
+
 static const struct tty_ioctl tty_ioctls[] = {
+	{ .cmd = VT_GETSTATE_K, .fn = ioc_vt_getstate },
 	{ .cmd = TCGETS, .fn = ioc_tcgets },
 	{ .cmd = TCSETS, .fn = ioc_tcsets },
 	{ .cmd = TCSETSW, .fn = ioc_tcsets },

@@ -14,3 +14,5 @@ UNIT_SUITES += test_console
 test_console_DEPS := drivers/char/console.c drivers/char/chan.c kernel/klib.c
 UNIT_SUITES += test_vfs
 test_vfs_DEPS := fs/vfs_path.c fs/vfs_perm.c fs/vfs_pagemap.c fs/locks.c kernel/klib.c
+UNIT_SUITES += test_procfs
+test_procfs_DEPS := fs/procfs_fmt.c kernel/klib.c

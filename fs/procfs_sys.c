@@ -1,0 +1,232 @@
+/*
+ * /proc/sys: the sysctl files. Values are read live; the writable ones
+ * (hostname, domainname, overcommit_memory) validate and apply what is
+ * written, taking text up to the first newline like Linux's proc_dostring.
+ */
+#include "err.h"
+#include "klib.h"
+#include "procfs_internal.h"
+#include "sched.h"
+#include "utsname.h"
+
+#define PROC_SYS_FILE_MAX 9223372036854775807ULL
+#define PROC_SYS_NR_OPEN 1048576
+#define PROC_SYS_CAP_LAST_CAP 40
+#define PROC_SYS_THREADS_MAX 4096
+#define PROC_SYS_OVERFLOW_ID 65534
+#define PROC_SYS_MAX_MAP_COUNT 65530
+#define PROC_SYS_POOLSIZE 256
+#define PROC_SYS_OVERCOMMIT_MAX 2
+
+/* Length of the first line of buf[0..len). */
+static size_t proc_sys_line_len(const char *buf, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && buf[n] != '\n' && buf[n] != '\0')
+		n++;
+	return n;
+}
+
+static int proc_sys_hostname_show(const struct proc_node *n,
+				  struct proc_buf *b)
+{
+	pbuf_printf(b, "%s\n", uts.name.nodename);
+	return 0;
+}
+
+static long proc_sys_hostname_write(const struct proc_node *n,
+				    const char *buf, size_t len)
+{
+	int err = uts_set_hostname(buf, proc_sys_line_len(buf, len));
+
+	return err ? err : (long)len;
+}
+
+static int proc_sys_domainname_show(const struct proc_node *n,
+				    struct proc_buf *b)
+{
+	pbuf_printf(b, "%s\n", uts.name.domainname);
+	return 0;
+}
+
+static long proc_sys_domainname_write(const struct proc_node *n,
+				      const char *buf, size_t len)
+{
+	int err = uts_set_domainname(buf, proc_sys_line_len(buf, len));
+
+	return err ? err : (long)len;
+}
+
+static int proc_sys_ostype_show(const struct proc_node *n, struct proc_buf *b)
+{
+	pbuf_printf(b, "%s\n", uts.name.sysname);
+	return 0;
+}
+
+static int proc_sys_osrelease_show(const struct proc_node *n,
+				   struct proc_buf *b)
+{
+	pbuf_printf(b, "%s\n", uts.name.release);
+	return 0;
+}
+
+static int proc_sys_version_show(const struct proc_node *n,
+				 struct proc_buf *b)
+{
+	pbuf_printf(b, "%s\n", uts.name.version);
+	return 0;
+}
+
+static int proc_sys_pid_max_show(const struct proc_node *n,
+				 struct proc_buf *b)
+{
+	pbuf_printf(b, "%d\n", PROC_PID_MAX);
+	return 0;
+}
+
+static int proc_sys_threads_max_show(const struct proc_node *n,
+				     struct proc_buf *b)
+{
+	pbuf_printf(b, "%d\n", PROC_SYS_THREADS_MAX);
+	return 0;
+}
+
+static int proc_sys_ngroups_max_show(const struct proc_node *n,
+				     struct proc_buf *b)
+{
+	pbuf_printf(b, "%d\n", NGROUPS_MAX_KERN);
+	return 0;
+}
+
+static int proc_sys_cap_last_cap_show(const struct proc_node *n,
+				      struct proc_buf *b)
+{
+	pbuf_printf(b, "%d\n", PROC_SYS_CAP_LAST_CAP);
+	return 0;
+}
+
+static int proc_sys_overflowid_show(const struct proc_node *n,
+				    struct proc_buf *b)
+{
+	pbuf_printf(b, "%d\n", PROC_SYS_OVERFLOW_ID);
+	return 0;
+}
+
+static int proc_sys_uuid_show(const struct proc_node *n, struct proc_buf *b)
+{
+	char id[40];
+
+	proc_random_uuid(id, sizeof(id));
+	pbuf_printf(b, "%s\n", id);
+	return 0;
+}
+
+static int proc_sys_boot_id_show(const struct proc_node *n,
+				 struct proc_buf *b)
+{
+	pbuf_printf(b, "%s\n", procfs.boot_id);
+	return 0;
+}
+
+static int proc_sys_poolsize_show(const struct proc_node *n,
+				  struct proc_buf *b)
+{
+	pbuf_printf(b, "%d\n", PROC_SYS_POOLSIZE);
+	return 0;
+}
+
+static int proc_sys_overcommit_show(const struct proc_node *n,
+				    struct proc_buf *b)
+{
+	pbuf_printf(b, "%d\n", procfs.overcommit_memory);
+	return 0;
+}
+
+static long proc_sys_overcommit_write(const struct proc_node *n,
+				      const char *buf, size_t len)
+{
+	size_t line = proc_sys_line_len(buf, len);
+	long v = proc_parse_num(buf, line, PROC_SYS_OVERCOMMIT_MAX);
+
+	if (v < 0)
+		return -EINVAL;
+	procfs.overcommit_memory = (int)v;
+	return (long)len;
+}
+
+static int proc_sys_max_map_count_show(const struct proc_node *n,
+				       struct proc_buf *b)
+{
+	pbuf_printf(b, "%d\n", PROC_SYS_MAX_MAP_COUNT);
+	return 0;
+}
+
+static int proc_sys_file_max_show(const struct proc_node *n,
+				  struct proc_buf *b)
+{
+	pbuf_printf(b, "%llu\n", PROC_SYS_FILE_MAX);
+	return 0;
+}
+
+static int proc_sys_nr_open_show(const struct proc_node *n,
+				 struct proc_buf *b)
+{
+	pbuf_printf(b, "%d\n", PROC_SYS_NR_OPEN);
+	return 0;
+}
+
+static const struct proc_entry proc_sys_random_children[] = {
+	PROC_REG("boot_id", 0444, proc_sys_boot_id_show),
+	PROC_REG("entropy_avail", 0444, proc_sys_poolsize_show),
+	PROC_REG("poolsize", 0444, proc_sys_poolsize_show),
+	PROC_REG("uuid", 0444, proc_sys_uuid_show),
+};
+
+static const struct proc_table proc_sys_random_table =
+	PROC_TABLE(proc_sys_random_children);
+
+static const struct proc_entry proc_sys_kernel_children[] = {
+	PROC_REG("cap_last_cap", 0444, proc_sys_cap_last_cap_show),
+	PROC_RW("domainname", 0644, proc_sys_domainname_show,
+		proc_sys_domainname_write),
+	PROC_RW("hostname", 0644, proc_sys_hostname_show,
+		proc_sys_hostname_write),
+	PROC_REG("ngroups_max", 0444, proc_sys_ngroups_max_show),
+	PROC_REG("osrelease", 0444, proc_sys_osrelease_show),
+	PROC_REG("ostype", 0444, proc_sys_ostype_show),
+	PROC_REG("overflowgid", 0444, proc_sys_overflowid_show),
+	PROC_REG("overflowuid", 0444, proc_sys_overflowid_show),
+	PROC_REG("pid_max", 0444, proc_sys_pid_max_show),
+	PROC_DIR("random", 0555, &proc_sys_random_table, NULL),
+	PROC_REG("threads-max", 0444, proc_sys_threads_max_show),
+	PROC_REG("version", 0444, proc_sys_version_show),
+};
+
+static const struct proc_table proc_sys_kernel_table =
+	PROC_TABLE(proc_sys_kernel_children);
+
+static const struct proc_entry proc_sys_vm_children[] = {
+	PROC_REG("max_map_count", 0444, proc_sys_max_map_count_show),
+	PROC_RW("overcommit_memory", 0644, proc_sys_overcommit_show,
+		proc_sys_overcommit_write),
+};
+
+static const struct proc_table proc_sys_vm_table =
+	PROC_TABLE(proc_sys_vm_children);
+
+static const struct proc_entry proc_sys_fs_children[] = {
+	PROC_REG("file-max", 0444, proc_sys_file_max_show),
+	PROC_REG("nr_open", 0444, proc_sys_nr_open_show),
+};
+
+static const struct proc_table proc_sys_fs_table =
+	PROC_TABLE(proc_sys_fs_children);
+
+static const struct proc_entry proc_sys_children[] = {
+	PROC_DIR("fs", 0555, &proc_sys_fs_table, NULL),
+	PROC_DIR("kernel", 0555, &proc_sys_kernel_table, NULL),
+	PROC_DIR("vm", 0555, &proc_sys_vm_table, NULL),
+};
+
+const struct proc_table proc_sys_table = PROC_TABLE(proc_sys_children);
