@@ -75,14 +75,14 @@ touch "$work/ours" "$work/uml"
 if [[ -f $image ]]; then
 	make_image "$work/bench.cpio.gz"
 	if [[ -x $kernel ]]; then
-		run_guest ours "$kernel" mem=256M initrd="$work/bench.cpio.gz" quiet \
+		run_guest ours "$kernel" mem=1G initrd="$work/bench.cpio.gz" quiet \
 			init=/bin/sh /bench.sh
 	else
 		echo "bench: no ./linux (run make)" >&2
 	fi
 	if [[ -x $uml ]]; then
 		# Real UML: the same image; con=null keeps it from opening xterms.
-		run_guest uml "$uml" mem=256M initrd="$work/bench.cpio.gz" \
+		run_guest uml "$uml" mem=1G initrd="$work/bench.cpio.gz" \
 			init=/bin/sh /bench.sh con0=fd:0,fd:1 con=null quiet
 		[[ -s $work/uml ]] || tr -d '\r' <"$work/uml.raw" |
 			grep -E 'panic|failed' | head -n 3 >&2

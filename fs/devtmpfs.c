@@ -80,7 +80,8 @@ int devfs_create(const char *name, uint32_t mode, uint64_t rdev)
 	while (len) {
 		const char *next;
 		size_t nlen = path_next_component(&p, &next);
-		struct qstr q = { .name = comp, .len = len,
+		struct qstr q = { .name = comp,
+				  .len = len,
 				  .hash = path_hash(comp, len) };
 		struct inode *inode = dir.dentry->inode;
 		struct dentry *d = vfs_lookup_one(&dir, &q, true);
@@ -90,8 +91,9 @@ int devfs_create(const char *name, uint32_t mode, uint64_t rdev)
 			break;
 		}
 		if (nlen == 0) {
-			err = d->inode ? -EEXIST
-				       : inode->ops->create(inode, d, mode, rdev);
+			err = d->inode ?
+				      -EEXIST :
+				      inode->ops->create(inode, d, mode, rdev);
 			if (!err)
 				d->inode->uid = d->inode->gid = 0;
 			dput(d);

@@ -95,8 +95,8 @@ static bool getdents_emit(struct dir_ctx *ctx, const char *name, size_t len,
 			  uint64_t ino, unsigned int dtype)
 {
 	struct getdents_ctx *g = container_of(ctx, struct getdents_ctx, ctx);
-	size_t hdr = g->old_format ? sizeof(struct dirent_hdr)
-				   : sizeof(struct dirent64_hdr);
+	size_t hdr = g->old_format ? sizeof(struct dirent_hdr) :
+				     sizeof(struct dirent64_hdr);
 	size_t reclen = ALIGN_UP(hdr + len + 1 + (g->old_format ? 1 : 0), 8);
 	char *rec = g->buf + g->used;
 
@@ -148,8 +148,8 @@ static long getdents_common(int fd, uaddr_t ubuf, unsigned int count,
 	if (!g.buf)
 		goto out_put;
 	g.ctx.pos = f->pos;
-	err = f->ops->readdir ? f->ops->readdir(f, &g.ctx)
-			      : vfs_default_readdir(f, &g.ctx);
+	err = f->ops->readdir ? f->ops->readdir(f, &g.ctx) :
+				vfs_default_readdir(f, &g.ctx);
 	set_prev_off(&g, g.ctx.pos);
 	f->pos = g.ctx.pos;
 	if (!err && g.err)
@@ -157,8 +157,8 @@ static long getdents_common(int fd, uaddr_t ubuf, unsigned int count,
 	if (!err && !g.used && count == 0)
 		err = -EINVAL;
 	if (!err || g.used)
-		err = copy_to_user(ubuf, g.buf, g.used) ? -EFAULT
-							 : (long)g.used;
+		err = copy_to_user(ubuf, g.buf, g.used) ? -EFAULT :
+							  (long)g.used;
 	kfree(g.buf);
 out_put:
 	file_put(f);
@@ -186,8 +186,8 @@ bool dir_emit_dots(struct file *f, struct dir_ctx *ctx)
 		ctx->pos = 1;
 	}
 	if (ctx->pos == 1) {
-		struct inode *parent = d && d->parent->inode ? d->parent->inode
-							     : inode;
+		struct inode *parent =
+			d && d->parent->inode ? d->parent->inode : inode;
 
 		if (!ctx->emit(ctx, "..", 2, parent->ino, VFS_DTYPE(S_IFDIR)))
 			return false;

@@ -72,8 +72,7 @@ static int files_grow(struct files *files, unsigned int fd)
 	}
 	if (files->size) {
 		kmemcpy(fds, files->fds, files->size * sizeof(*fds));
-		kmemcpy(bits, files->cloexec,
-			files->size / 64 * sizeof(*bits));
+		kmemcpy(bits, files->cloexec, files->size / 64 * sizeof(*bits));
 	}
 	kfree(files->fds);
 	kfree(files->cloexec);
@@ -221,8 +220,8 @@ SYSCALL1(close, int, fd)
 	return fd_close(fd);
 }
 
-SYSCALL3(close_range, unsigned int, first, unsigned int, last,
-	 unsigned int, flags)
+SYSCALL3(close_range, unsigned int, first, unsigned int, last, unsigned int,
+	 flags)
 {
 	struct files *files = current->files;
 
@@ -355,8 +354,7 @@ SYSCALL3(fcntl, int, fd, int, cmd, uint64_t, arg)
 	return ret;
 }
 
-static long ioctl_file(struct file *f, int fd, unsigned int cmd,
-		       uint64_t arg)
+static long ioctl_file(struct file *f, int fd, unsigned int cmd, uint64_t arg)
 {
 	int on;
 
@@ -376,10 +374,10 @@ static long ioctl_file(struct file *f, int fd, unsigned int cmd,
 		return 0;
 	case FIONREAD:
 		if (f->inode && S_ISREG(f->inode->mode)) {
-			on = f->inode->size > f->pos
-				     ? (int)MIN(f->inode->size - f->pos,
-						(uint64_t)INT32_MAX)
-				     : 0;
+			on = f->inode->size > f->pos ?
+				     (int)MIN(f->inode->size - f->pos,
+					      (uint64_t)INT32_MAX) :
+				     0;
 			return put_user(on, arg);
 		}
 		return vfs_ioctl(f, cmd, arg);

@@ -21,10 +21,10 @@
 #include "syscall.h"
 #include "vfs_internal.h"
 
-#define OPEN_VALID_FLAGS                                                   \
-	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |    \
-	 O_NONBLOCK | O_DSYNC | FASYNC | O_DIRECT | O_LARGEFILE |          \
-	 O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | __O_SYNC |     \
+#define OPEN_VALID_FLAGS                                                \
+	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | \
+	 O_NONBLOCK | O_DSYNC | FASYNC | O_DIRECT | O_LARGEFILE |       \
+	 O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | __O_SYNC |  \
 	 O_PATH | __O_TMPFILE)
 /* Flags that only matter at open time and are not kept in f->flags. */
 #define OPEN_ONLY_FLAGS (O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)
@@ -120,8 +120,7 @@ int vfs_default_fsync(struct file *f, bool datasync)
 	return 0;
 }
 
-int vfs_default_fallocate(struct file *f, int mode, uint64_t off,
-			  uint64_t len)
+int vfs_default_fallocate(struct file *f, int mode, uint64_t off, uint64_t len)
 {
 	return -EOPNOTSUPP;
 }
@@ -133,14 +132,14 @@ unsigned int vfs_poll(struct file *f, struct poll_table *pt)
 
 long vfs_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
 {
-	return f->ops->ioctl ? f->ops->ioctl(f, cmd, arg)
-			     : vfs_default_ioctl(f, cmd, arg);
+	return f->ops->ioctl ? f->ops->ioctl(f, cmd, arg) :
+			       vfs_default_ioctl(f, cmd, arg);
 }
 
 int vfs_get_page(struct file *f, uint64_t idx, pfn_t *out)
 {
-	return f->ops->get_page ? f->ops->get_page(f, idx, out)
-				: vfs_default_get_page(f, idx, out);
+	return f->ops->get_page ? f->ops->get_page(f, idx, out) :
+				  vfs_default_get_page(f, idx, out);
 }
 
 /* ---- allocation ---- */
@@ -221,7 +220,8 @@ struct file *vfs_open_path(struct path *p, int flags)
 	int err;
 
 	if (flags & O_PATH) {
-		f = file_new(NULL, O_PATH | (flags & (O_DIRECTORY | O_NOFOLLOW)));
+		f = file_new(NULL,
+			     O_PATH | (flags & (O_DIRECTORY | O_NOFOLLOW)));
 		if (!f)
 			return ERR_PTR(-ENOMEM);
 		f->mode = FMODE_PATH;
@@ -235,8 +235,8 @@ struct file *vfs_open_path(struct path *p, int flags)
 				return ERR_PTR(-ENXIO);
 			break;
 		case S_IFBLK:
-			return ERR_PTR((p->mnt->flags & MNT_NODEV) ? -EACCES
-								   : -ENXIO);
+			return ERR_PTR((p->mnt->flags & MNT_NODEV) ? -EACCES :
+								     -ENXIO);
 		case S_IFSOCK:
 			return ERR_PTR(-ENXIO);
 		case S_IFIFO:
@@ -296,7 +296,8 @@ static int open_create(int dfd, const char *name, int flags, uint32_t mode,
 		out->dentry = d;
 		follow_mounts(out);
 		nd_release(&nd);
-		if (S_ISLNK(out->dentry->inode->mode) && !(flags & O_NOFOLLOW)) {
+		if (S_ISLNK(out->dentry->inode->mode) &&
+		    !(flags & O_NOFOLLOW)) {
 			path_put(out);
 			return vfs_path_lookup(dfd, name, LOOKUP_FOLLOW, out);
 		}
@@ -311,12 +312,12 @@ static int open_create(int dfd, const char *name, int flags, uint32_t mode,
 	if (!err && dir->nlink == 0)
 		err = -ENOENT;
 	if (!err)
-		err = dir->ops->create
-			      ? dir->ops->create(dir, d,
-						 S_IFREG | (mode & 07777 &
-							    ~vfs_umask()),
-						 0)
-			      : -EACCES;
+		err = dir->ops->create ?
+			      dir->ops->create(dir, d,
+					       S_IFREG | (mode & 07777 &
+							  ~vfs_umask()),
+					       0) :
+			      -EACCES;
 	if (err)
 		goto out_dput;
 	*created = true;
@@ -351,7 +352,8 @@ static int open_check(struct path *p, int flags)
 		mask |= MAY_READ;
 	if (acc == O_WRONLY || acc == O_RDWR || (flags & O_TRUNC))
 		mask |= MAY_WRITE;
-	if ((mask & MAY_WRITE) && (S_ISREG(inode->mode) || S_ISDIR(inode->mode))) {
+	if ((mask & MAY_WRITE) &&
+	    (S_ISREG(inode->mode) || S_ISDIR(inode->mode))) {
 		int err = mnt_want_write(p->mnt);
 
 		if (err)
@@ -376,12 +378,11 @@ static struct file *open_file(int dfd, const char *name, int flags,
 	if ((flags & O_CREAT) && !(flags & O_PATH))
 		err = open_create(dfd, name, flags, mode, &p, &created);
 	else
-		err = vfs_path_lookup(dfd, name,
-				      ((flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW) |
-					      ((flags & O_DIRECTORY)
-						       ? LOOKUP_DIRECTORY
-						       : 0),
-				      &p);
+		err = vfs_path_lookup(
+			dfd, name,
+			((flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW) |
+				((flags & O_DIRECTORY) ? LOOKUP_DIRECTORY : 0),
+			&p);
 	if (err)
 		return ERR_PTR(err);
 	if (!created) {
@@ -476,16 +477,16 @@ long vfs_read(struct file *f, struct uio *u, uint64_t *pos)
 		return -EBADF;
 	if (f->inode && S_ISDIR(f->inode->mode))
 		return -EISDIR;
-	return f->ops->read ? f->ops->read(f, u, pos)
-			    : vfs_default_read(f, u, pos);
+	return f->ops->read ? f->ops->read(f, u, pos) :
+			      vfs_default_read(f, u, pos);
 }
 
 long vfs_write(struct file *f, struct uio *u, uint64_t *pos)
 {
 	if (!(f->mode & FMODE_WRITE))
 		return -EBADF;
-	return f->ops->write ? f->ops->write(f, u, pos)
-			     : vfs_default_write(f, u, pos);
+	return f->ops->write ? f->ops->write(f, u, pos) :
+			       vfs_default_write(f, u, pos);
 }
 
 long kernel_read(struct file *f, void *buf, size_t len, uint64_t off)
@@ -494,16 +495,16 @@ long kernel_read(struct file *f, void *buf, size_t len, uint64_t off)
 
 	if (f->inode && S_ISDIR(f->inode->mode))
 		return -EISDIR;
-	return f->ops->read ? f->ops->read(f, &u, &off)
-			    : vfs_default_read(f, &u, &off);
+	return f->ops->read ? f->ops->read(f, &u, &off) :
+			      vfs_default_read(f, &u, &off);
 }
 
 long kernel_write(struct file *f, const void *buf, size_t len, uint64_t off)
 {
 	struct uio u = uio_kernel((void *)buf, len);
 
-	return f->ops->write ? f->ops->write(f, &u, &off)
-			     : vfs_default_write(f, &u, &off);
+	return f->ops->write ? f->ops->write(f, &u, &off) :
+			       vfs_default_write(f, &u, &off);
 }
 
 int file_permission_exec(struct file *f)
@@ -529,8 +530,7 @@ static bool prepend(char **end, char *buf, const char *s, size_t len)
 	return true;
 }
 
-char *dentry_path(struct mount *mnt, struct dentry *d, char *buf,
-		  size_t size)
+char *dentry_path(struct mount *mnt, struct dentry *d, char *buf, size_t size)
 {
 	static const char deleted[] = " (deleted)";
 	char *end = buf + size;

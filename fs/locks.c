@@ -11,8 +11,7 @@
 #include "signal.h"
 #include "vfs_internal.h"
 
-static bool ranges_overlap(const struct file_lock *a,
-			   const struct file_lock *b)
+static bool ranges_overlap(const struct file_lock *a, const struct file_lock *b)
 {
 	return a->start <= b->end && b->start <= a->end;
 }
@@ -226,8 +225,8 @@ long vfs_fcntl_lock(struct file *f, int cmd, uaddr_t arg)
 	if (fl.l_type != F_RDLCK && fl.l_type != F_WRLCK &&
 	    fl.l_type != F_UNLCK)
 		return -EINVAL;
-	err = lock_range(fl.l_whence, fl.l_start, fl.l_len, f->pos,
-			 inode->size, &req.start, &req.end);
+	err = lock_range(fl.l_whence, fl.l_start, fl.l_len, f->pos, inode->size,
+			 &req.start, &req.end);
 	if (err)
 		return err;
 	req.type = fl.l_type;
@@ -244,9 +243,9 @@ long vfs_fcntl_lock(struct file *f, int cmd, uaddr_t arg)
 			fl.l_type = c->type;
 			fl.l_whence = 0;
 			fl.l_start = (int64_t)c->start;
-			fl.l_len = c->end == UINT64_MAX
-					   ? 0
-					   : (int64_t)(c->end - c->start + 1);
+			fl.l_len = c->end == UINT64_MAX ?
+					   0 :
+					   (int64_t)(c->end - c->start + 1);
 			fl.l_pid = c->owner == (uint64_t)c->pid ? c->pid : -1;
 		}
 		return copy_to_user(arg, &fl, sizeof(fl));

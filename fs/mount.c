@@ -299,7 +299,8 @@ out_src:
 }
 
 static int mount_dispatch(const char *source, const char *target,
-		    const char *fstype, unsigned long flags, const char *data)
+			  const char *fstype, unsigned long flags,
+			  const char *data)
 {
 	struct path at;
 	int err;
@@ -318,8 +319,8 @@ static int mount_dispatch(const char *source, const char *target,
 	else if (flags & (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE))
 		err = 0; /* no propagation: every mount is private */
 	else
-		err = fstype ? do_new_mount(&at, source, fstype, flags, data)
-			     : -EINVAL;
+		err = fstype ? do_new_mount(&at, source, fstype, flags, data) :
+			       -EINVAL;
 	path_put(&at);
 	return err;
 }
@@ -424,8 +425,10 @@ out_path:
 static int vfs_statfs(struct mount *m, uaddr_t ubuf)
 {
 	struct super_block *sb = m->sb;
-	struct kstatfs k = { .type = sb->magic, .bsize = VFS_BLOCK_SIZE,
-			     .namelen = VFS_NAME_MAX, .frsize = VFS_BLOCK_SIZE };
+	struct kstatfs k = { .type = sb->magic,
+			     .bsize = VFS_BLOCK_SIZE,
+			     .namelen = VFS_NAME_MAX,
+			     .frsize = VFS_BLOCK_SIZE };
 	struct statfs st;
 	int err = sb->ops->statfs ? sb->ops->statfs(sb, &k) : 0;
 
@@ -548,8 +551,8 @@ int vfs_init(void)
 		list_init(&vfs.d_hash[i]);
 	list_init(&vfs.d_unused);
 	list_init(&vfs.mounts);
-	vfs.anon_sb = sb_alloc(&anon_fs_type, &anon_super_ops,
-			       ANON_INODE_FS_MAGIC);
+	vfs.anon_sb =
+		sb_alloc(&anon_fs_type, &anon_super_ops, ANON_INODE_FS_MAGIC);
 	if (!vfs.anon_sb)
 		return -ENOMEM;
 	vfs.anon_sb->refs = 1;

@@ -109,7 +109,8 @@ void follow_mounts(struct path *p)
 	struct mount *m;
 
 	while ((m = mount_lookup(p->mnt, p->dentry)) != NULL) {
-		struct path next = { .mnt = mnt_get(m), .dentry = dget(m->root) };
+		struct path next = { .mnt = mnt_get(m),
+				     .dentry = dget(m->root) };
 
 		path_put(p);
 		*p = next;
@@ -535,10 +536,10 @@ int vfs_mkdir_at(int dfd, const char *name, uint32_t mode,
 	if (dir->nlink >= VFS_LINK_MAX)
 		err = -EMLINK;
 	else
-		err = dir->ops->mkdir
-			      ? dir->ops->mkdir(dir, d,
-						S_IFDIR | (mode & 07777))
-			      : -EPERM;
+		err = dir->ops->mkdir ?
+			      dir->ops->mkdir(dir, d,
+					      S_IFDIR | (mode & 07777)) :
+			      -EPERM;
 	dput(d);
 	nd_release(&nd);
 	return err;
@@ -579,8 +580,8 @@ int vfs_link_at(int odfd, const char *oldname, int ndfd, const char *newname,
 	err = -EPERM;
 	if (S_ISDIR(inode->mode))
 		goto out_old;
-	err = create_prepare(ndfd, newname, lookup_flags & LOOKUP_NOPERM,
-			     false, &nd, &d);
+	err = create_prepare(ndfd, newname, lookup_flags & LOOKUP_NOPERM, false,
+			     &nd, &d);
 	if (err)
 		goto out_old;
 	dir = nd.path.dentry->inode;
@@ -591,8 +592,8 @@ int vfs_link_at(int odfd, const char *oldname, int ndfd, const char *newname,
 	else if (inode->nlink == 0)
 		err = -ENOENT;
 	else
-		err = dir->ops->link ? dir->ops->link(old.dentry, dir, d)
-				     : -EPERM;
+		err = dir->ops->link ? dir->ops->link(old.dentry, dir, d) :
+				       -EPERM;
 	dput(d);
 	nd_release(&nd);
 out_old:
@@ -690,8 +691,8 @@ static int rename_check(struct nameidata *ond, struct dentry *od,
 		return err;
 	if (!(ond->flags & LOOKUP_NOPERM) &&
 	    (!vfs_sticky_allows(c, odir->mode, odir->uid, od->inode->uid) ||
-	     (nd->inode && !vfs_sticky_allows(c, ndir->mode, ndir->uid,
-					      nd->inode->uid))))
+	     (nd->inode &&
+	      !vfs_sticky_allows(c, ndir->mode, ndir->uid, nd->inode->uid))))
 		return -EPERM;
 	if (nd->inode && !(flags & RENAME_EXCHANGE)) {
 		if (isdir && !S_ISDIR(nd->inode->mode))
@@ -731,7 +732,8 @@ static void rename_update_cache(struct dentry *od, struct dentry *nd,
 		d_drop(od);
 		d_drop(nd);
 	} else {
-		struct qstr q = { .name = copy, .len = oname.len,
+		struct qstr q = { .name = copy,
+				  .len = oname.len,
 				  .hash = oname.hash };
 
 		if (d_move(nd, oparent, &q))
@@ -783,10 +785,10 @@ static int vfs_rename_at(int odfd, const char *oldname, int ndfd,
 	if (err)
 		goto out_nd;
 	odir = ond.path.dentry->inode;
-	err = odir->ops->rename ? odir->ops->rename(odir, od,
-						    nnd.path.dentry->inode,
-						    nd, flags)
-				: -EPERM;
+	err = odir->ops->rename ?
+		      odir->ops->rename(odir, od, nnd.path.dentry->inode, nd,
+					flags) :
+		      -EPERM;
 	if (!err)
 		rename_update_cache(od, nd, flags);
 out_nd:
@@ -819,8 +821,7 @@ int kern_symlink(const char *target, const char *linkpath)
 
 int kern_link(const char *oldpath, const char *newpath)
 {
-	return vfs_link_at(AT_FDCWD, oldpath, AT_FDCWD, newpath,
-			   LOOKUP_NOPERM);
+	return vfs_link_at(AT_FDCWD, oldpath, AT_FDCWD, newpath, LOOKUP_NOPERM);
 }
 
 int kern_unlink(const char *path)
@@ -830,8 +831,7 @@ int kern_unlink(const char *path)
 
 /* ---- syscalls ---- */
 
-static long do_mknodat_user(int dfd, uaddr_t upath, uint32_t mode,
-			    uint64_t dev)
+static long do_mknodat_user(int dfd, uaddr_t upath, uint32_t mode, uint64_t dev)
 {
 	char *name = getname(upath, false);
 	long err;
@@ -842,23 +842,27 @@ static long do_mknodat_user(int dfd, uaddr_t upath, uint32_t mode,
 		kfree(name);
 		return -EPERM;
 	}
-	err = vfs_mknod_at(dfd, name, (mode & S_IFMT) |
-					      (mode & 07777 & ~vfs_umask()),
-			   dev, 0);
+	err = vfs_mknod_at(dfd, name,
+			   (mode & S_IFMT) | (mode & 07777 & ~vfs_umask()), dev,
+			   0);
 	kfree(name);
 	return err;
 }
 
 SYSCALL4(mknodat, int, dfd, uaddr_t, path, uint32_t, mode, uint32_t, dev)
 {
-	return do_mknodat_user(dfd, path, mode, (uint64_t)MKDEV(
-		(dev >> 8) & 0xfff, (dev & 0xff) | ((dev >> 12) & 0xfff00)));
+	return do_mknodat_user(
+		dfd, path, mode,
+		(uint64_t)MKDEV((dev >> 8) & 0xfff,
+				(dev & 0xff) | ((dev >> 12) & 0xfff00)));
 }
 
 SYSCALL3(mknod, uaddr_t, path, uint32_t, mode, uint32_t, dev)
 {
-	return do_mknodat_user(AT_FDCWD, path, mode, (uint64_t)MKDEV(
-		(dev >> 8) & 0xfff, (dev & 0xff) | ((dev >> 12) & 0xfff00)));
+	return do_mknodat_user(
+		AT_FDCWD, path, mode,
+		(uint64_t)MKDEV((dev >> 8) & 0xfff,
+				(dev & 0xff) | ((dev >> 12) & 0xfff00)));
 }
 
 static long do_mkdirat_user(int dfd, uaddr_t upath, uint32_t mode)
@@ -968,8 +972,8 @@ static long do_linkat_user(int odfd, uaddr_t uold, int ndfd, uaddr_t unew,
 	return err;
 }
 
-SYSCALL5(linkat, int, odfd, uaddr_t, oldpath, int, ndfd, uaddr_t, newpath,
-	 int, flags)
+SYSCALL5(linkat, int, odfd, uaddr_t, oldpath, int, ndfd, uaddr_t, newpath, int,
+	 flags)
 {
 	return do_linkat_user(odfd, oldpath, ndfd, newpath, flags);
 }
@@ -999,14 +1003,13 @@ static long do_renameat_user(int odfd, uaddr_t uold, int ndfd, uaddr_t unew,
 	return err;
 }
 
-SYSCALL5(renameat2, int, odfd, uaddr_t, oldpath, int, ndfd, uaddr_t,
-	 newpath, unsigned int, flags)
+SYSCALL5(renameat2, int, odfd, uaddr_t, oldpath, int, ndfd, uaddr_t, newpath,
+	 unsigned int, flags)
 {
 	return do_renameat_user(odfd, oldpath, ndfd, newpath, flags);
 }
 
-SYSCALL4(renameat, int, odfd, uaddr_t, oldpath, int, ndfd, uaddr_t,
-	 newpath)
+SYSCALL4(renameat, int, odfd, uaddr_t, oldpath, int, ndfd, uaddr_t, newpath)
 {
 	return do_renameat_user(odfd, oldpath, ndfd, newpath, 0);
 }
@@ -1016,8 +1019,7 @@ SYSCALL2(rename, uaddr_t, oldpath, uaddr_t, newpath)
 	return do_renameat_user(AT_FDCWD, oldpath, AT_FDCWD, newpath, 0);
 }
 
-static long do_readlinkat_user(int dfd, uaddr_t upath, uaddr_t ubuf,
-			       int size)
+static long do_readlinkat_user(int dfd, uaddr_t upath, uaddr_t ubuf, int size)
 {
 	struct path p;
 	struct inode *inode;
@@ -1041,8 +1043,8 @@ static long do_readlinkat_user(int dfd, uaddr_t upath, uaddr_t ubuf,
 	len = -ENOMEM;
 	if (!buf)
 		goto out_path;
-	len = inode->ops->readlink(p.dentry,
-				   buf, MIN((size_t)size, VFS_PATH_MAX));
+	len = inode->ops->readlink(p.dentry, buf,
+				   MIN((size_t)size, VFS_PATH_MAX));
 	if (len > 0 && copy_to_user(ubuf, buf, (size_t)len))
 		len = -EFAULT;
 	kfree(buf);

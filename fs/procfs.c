@@ -199,8 +199,8 @@ static int proc_readdir(struct file *f, struct dir_ctx *ctx)
 		return 0;
 	while (ctx->pos < dyn_base) {
 		const struct proc_entry *c =
-			&e->children->entries[ctx->pos -
-					      PROC_FIRST_CHILD_COOKIE];
+			&e->children
+				 ->entries[ctx->pos - PROC_FIRST_CHILD_COOKIE];
 		size_t len = kstrlen(c->name);
 
 		if (!ctx->emit(ctx, c->name, len,
@@ -211,8 +211,8 @@ static int proc_readdir(struct file *f, struct dir_ctx *ctx)
 	}
 	while (e->dyn) {
 		struct proc_node child;
-		int64_t key = e->dyn->next(n, ctx->pos - dyn_base, &child,
-					   name, sizeof(name));
+		int64_t key = e->dyn->next(n, ctx->pos - dyn_base, &child, name,
+					   sizeof(name));
 		size_t len;
 
 		if (key < 0)
@@ -403,8 +403,8 @@ static struct super_block *proc_mount(const struct fs_type *type,
 				      const char *data)
 {
 	struct proc_node root = { .entry = &proc_root_entry, .fd = -1 };
-	struct super_block *sb = sb_alloc(type, &proc_super_ops,
-					  PROC_SUPER_MAGIC);
+	struct super_block *sb =
+		sb_alloc(type, &proc_super_ops, PROC_SUPER_MAGIC);
 	struct inode *inode;
 
 	if (!sb)

@@ -162,8 +162,8 @@ void proc_fmt_stat(struct proc_buf *b, const struct proc_stat_fields *s)
 		    (unsigned long long)s->sigignore,
 		    (unsigned long long)s->sigcatch,
 		    (unsigned long long)s->wchan, (unsigned long long)s->nswap,
-		    (unsigned long long)s->cnswap, s->exit_signal,
-		    s->processor, (unsigned long long)s->rt_priority,
+		    (unsigned long long)s->cnswap, s->exit_signal, s->processor,
+		    (unsigned long long)s->rt_priority,
 		    (unsigned long long)s->policy);
 	pbuf_printf(b, "%llu %llu %lld %llu %llu %llu %llu %llu %llu %llu %d\n",
 		    (unsigned long long)s->blkio_ticks,

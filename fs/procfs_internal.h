@@ -44,11 +44,12 @@ struct proc_buf {
 /* Which object an inode is: the entry, and the process it is about. */
 struct proc_node {
 	const struct proc_entry *entry;
-	int pid;             /* process (tgid); 0 for global objects */
-	int tid;             /* thread; 0 for global objects */
+	int pid; /* process (tgid); 0 for global objects */
+	int tid; /* thread; 0 for global objects */
 	uint64_t start_time; /* of thread tid, to notice pid reuse */
-	int fd;              /* fd/N and fdinfo/N; -1 otherwise */
-	uint32_t mode;       /* overrides entry->mode when nonzero */
+	int fd; /* fd/N and fdinfo/N; -1 otherwise */
+	uint32_t mode; /* overrides entry->mode when nonzero */
+	bool thread; /* under task/TID: about the thread alone */
 };
 
 /* The dynamic children of a directory, keyed by a number (pid, fd). */
@@ -84,17 +85,28 @@ struct proc_table {
 	size_t nr;
 };
 
-#define PROC_REG(nm, perm, showfn)                                         \
-	{ .name = (nm), .mode = S_IFREG | (perm), .show = (showfn) }
-#define PROC_RW(nm, perm, showfn, writefn)                                 \
-	{ .name = (nm), .mode = S_IFREG | (perm), .show = (showfn),        \
-	  .write = (writefn) }
+#define PROC_REG(nm, perm, showfn)                                       \
+	{                                                                \
+		.name = (nm), .mode = S_IFREG | (perm), .show = (showfn) \
+	}
+#define PROC_RW(nm, perm, showfn, writefn)                                \
+	{                                                                 \
+		.name = (nm), .mode = S_IFREG | (perm), .show = (showfn), \
+		.write = (writefn)                                        \
+	}
 #define PROC_LNK(nm, linkfn)                                               \
-	{ .name = (nm), .mode = S_IFLNK | 0777, .readlink = (linkfn) }
-#define PROC_DIR(nm, perm, table, dynops)                                  \
-	{ .name = (nm), .mode = S_IFDIR | (perm), .children = (table),     \
-	  .dyn = (dynops) }
-#define PROC_TABLE(arr) { .entries = (arr), .nr = ARRAY_SIZE(arr) }
+	{                                                                  \
+		.name = (nm), .mode = S_IFLNK | 0777, .readlink = (linkfn) \
+	}
+#define PROC_DIR(nm, perm, table, dynops)                                    \
+	{                                                                    \
+		.name = (nm), .mode = S_IFDIR | (perm), .children = (table), \
+		.dyn = (dynops)                                              \
+	}
+#define PROC_TABLE(arr)                                 \
+	{                                               \
+		.entries = (arr), .nr = ARRAY_SIZE(arr) \
+	}
 
 /* procfs's own state (fs/procfs.c). */
 struct procfs_state {
@@ -151,11 +163,11 @@ void pbuf_mangle(struct proc_buf *b, const char *s);
 /* One line of /proc/PID/maps. */
 struct proc_maps_line {
 	uint64_t start, end;
-	unsigned int flags;  /* VM_READ, VM_WRITE, VM_EXEC, VM_SHARED */
-	uint64_t offset;     /* file offset in bytes */
+	unsigned int flags; /* VM_READ, VM_WRITE, VM_EXEC, VM_SHARED */
+	uint64_t offset; /* file offset in bytes */
 	unsigned int major, minor;
 	uint64_t ino;
-	const char *name;    /* path or "[heap]"...; NULL for none */
+	const char *name; /* path or "[heap]"...; NULL for none */
 };
 
 void proc_fmt_maps_line(struct proc_buf *b, const struct proc_maps_line *l);
@@ -168,8 +180,8 @@ struct proc_stat_fields {
 	int ppid, pgrp, session, tty_nr, tpgid;
 	uint64_t flags;
 	uint64_t minflt, cminflt, majflt, cmajflt;
-	uint64_t utime, stime;   /* ticks */
-	int64_t cutime, cstime;  /* ticks */
+	uint64_t utime, stime; /* ticks */
+	int64_t cutime, cstime; /* ticks */
 	int64_t priority, nice, num_threads;
 	uint64_t itrealvalue, starttime, vsize, rss, rsslim;
 	uint64_t startcode, endcode, startstack, kstkesp, kstkeip;

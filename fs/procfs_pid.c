@@ -80,7 +80,8 @@ static struct task *proc_next_task(uint64_t key, bool leaders, int tgid)
 {
 	struct task *t, *best = NULL;
 
-	for_each_task(t) {
+	for_each_task(t)
+	{
 		if (!proc_task_visible(t) || (uint64_t)t->pid < key)
 			continue;
 		if (leaders ? task_leader(t) != t : t->tgid != tgid)
@@ -117,6 +118,7 @@ static bool proc_tid_lookup(const struct proc_node *dir, const char *name,
 	if (!t || !proc_task_visible(t) || t->tgid != dir->pid)
 		return false;
 	proc_node_for_task(child, t, &proc_tid_entry);
+	child->thread = true;
 	return true;
 }
 
@@ -128,6 +130,7 @@ static int64_t proc_tid_next(const struct proc_node *dir, uint64_t key,
 	if (!t)
 		return -1;
 	proc_node_for_task(child, t, &proc_tid_entry);
+	child->thread = true;
 	ksnprintf(name, size, "%d", t->pid);
 	return t->pid;
 }
@@ -154,8 +157,8 @@ static struct file *proc_node_file(const struct proc_node *n, int fd)
 }
 
 /* A child node for fd of dir's task: a link (fd/) or a file (fdinfo/). */
-static void proc_fd_child(const struct proc_node *dir, int fd,
-			  struct file *f, bool link, struct proc_node *child)
+static void proc_fd_child(const struct proc_node *dir, int fd, struct file *f,
+			  bool link, struct proc_node *child)
 {
 	*child = *dir;
 	child->fd = fd;
@@ -184,8 +187,8 @@ static bool proc_fd_lookup_as(const struct proc_node *dir, const char *name,
 }
 
 static int64_t proc_fd_next_as(const struct proc_node *dir, uint64_t key,
-			       struct proc_node *child, char *name,
-			       size_t size, bool link)
+			       struct proc_node *child, char *name, size_t size,
+			       bool link)
 {
 	struct task *t = task_of(dir);
 	int max = t ? files_max_fd(t->files) : 0;
@@ -455,8 +458,7 @@ static int proc_environ_show(const struct proc_node *n, struct proc_buf *b)
 /* ---- stat and status ---- */
 
 /* Signals t ignores and catches, from its handlers. */
-static void proc_sig_actions(const struct task *t, uint64_t *ign,
-			     uint64_t *cgt)
+static void proc_sig_actions(const struct task *t, uint64_t *ign, uint64_t *cgt)
 {
 	*ign = *cgt = 0;
 	if (!t->sighand)
@@ -506,8 +508,8 @@ static void proc_fill_stat(struct task *t, bool whole,
 	s->priority = PROC_DEFAULT_PRIORITY;
 	s->num_threads = g->nr_threads;
 	boot = proc_boot_mono();
-	s->starttime = t->start_time > boot ? ns_to_ticks(t->start_time - boot)
-					    : 0;
+	s->starttime =
+		t->start_time > boot ? ns_to_ticks(t->start_time - boot) : 0;
 	s->rsslim = g->rlim[RLIMIT_RSS].rlim_cur;
 	s->signal = (t->pending | (whole ? g->shared_pending : 0)) &
 		    PROC_STAT_SIG_MASK;
@@ -534,31 +536,20 @@ static void proc_fill_stat(struct task *t, bool whole,
 		s->exit_code = t->exit_code;
 }
 
-static int proc_stat_common(const struct proc_node *n, struct proc_buf *b,
-			    bool whole)
+/* /proc/PID/stat is about the process, task/TID/stat about the thread. */
+static int proc_stat_show(const struct proc_node *n, struct proc_buf *b)
 {
 	struct task *t = task_of(n);
 	struct proc_stat_fields s;
 
 	if (!t)
 		return -ESRCH;
-	proc_fill_stat(t, whole, &s);
+	proc_fill_stat(t, !n->thread, &s);
 	proc_fmt_stat(b, &s);
 	return 0;
 }
 
-static int proc_pid_stat_show(const struct proc_node *n, struct proc_buf *b)
-{
-	return proc_stat_common(n, b, true);
-}
-
-static int proc_tid_stat_show(const struct proc_node *n, struct proc_buf *b)
-{
-	return proc_stat_common(n, b, false);
-}
-
-static void proc_status_kb(struct proc_buf *b, const char *name,
-			   uint64_t pages)
+static void proc_status_kb(struct proc_buf *b, const char *name, uint64_t pages)
 {
 	pbuf_printf(b, "%s:\t%8llu kB\n", name,
 		    (unsigned long long)(pages * KB_PER_PAGE));
@@ -617,8 +608,9 @@ static int proc_status_show(const struct proc_node *n, struct proc_buf *b)
 	if (t->fs)
 		pbuf_printf(b, "Umask:\t%04o\n", t->fs->umask);
 	pbuf_printf(b, "State:\t%s\n", proc_state_name(t->state));
-	pbuf_printf(b, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n"
-		       "TracerPid:\t0\n",
+	pbuf_printf(b,
+		    "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n"
+		    "TracerPid:\t0\n",
 		    t->tgid, t->pid, parent ? parent->tgid : 0);
 	pbuf_printf(b, "Uid:\t%u\t%u\t%u\t%u\n", c->uid, c->euid, c->suid,
 		    c->fsuid);
@@ -636,16 +628,18 @@ static int proc_status_show(const struct proc_node *n, struct proc_buf *b)
 	pbuf_printf(b, "SigQ:\t%d/%llu\n", proc_sigqueue_len(t),
 		    (unsigned long long)g->rlim[RLIMIT_SIGPENDING].rlim_cur);
 	proc_sig_actions(t, &ign, &cgt);
-	pbuf_printf(b, "SigPnd:\t%016llx\nShdPnd:\t%016llx\n"
-		       "SigBlk:\t%016llx\nSigIgn:\t%016llx\n"
-		       "SigCgt:\t%016llx\n",
+	pbuf_printf(b,
+		    "SigPnd:\t%016llx\nShdPnd:\t%016llx\n"
+		    "SigBlk:\t%016llx\nSigIgn:\t%016llx\n"
+		    "SigCgt:\t%016llx\n",
 		    (unsigned long long)t->pending,
 		    (unsigned long long)g->shared_pending,
 		    (unsigned long long)t->blocked, (unsigned long long)ign,
 		    (unsigned long long)cgt);
 	caps = c->euid == 0 ? PROC_CAP_FULL : 0;
-	pbuf_printf(b, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n"
-		       "CapBnd:\t%016llx\nCapAmb:\t%016llx\n",
+	pbuf_printf(b,
+		    "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n"
+		    "CapBnd:\t%016llx\nCapAmb:\t%016llx\n",
 		    0ULL, (unsigned long long)caps, (unsigned long long)caps,
 		    PROC_CAP_FULL, 0ULL);
 	pbuf_printf(b, "NoNewPrivs:\t%d\n", t->no_new_privs ? 1 : 0);
@@ -708,8 +702,8 @@ static int proc_zero_show(const struct proc_node *n, struct proc_buf *b)
 	return 0;
 }
 
-static long proc_oom_score_adj_write(const struct proc_node *n,
-				     const char *buf, size_t len)
+static long proc_oom_score_adj_write(const struct proc_node *n, const char *buf,
+				     size_t len)
 {
 	size_t i = 0, end = len;
 	bool neg = false;
@@ -861,41 +855,37 @@ static int proc_fdinfo_show(const struct proc_node *n, struct proc_buf *b)
 
 /* ---- the directories ---- */
 
-#define PROC_TASK_COMMON_ENTRIES                                           \
-	PROC_DIR("fd", 0500, NULL, &proc_fd_dyn_ops),                      \
-	PROC_DIR("fdinfo", 0500, NULL, &proc_fdinfo_dyn_ops),                  \
-	PROC_REG("environ", 0400, proc_environ_show),                      \
-	PROC_REG("status", 0444, proc_status_show),                        \
-	PROC_REG("limits", 0444, proc_limits_show),                        \
-	PROC_REG("cmdline", 0444, proc_cmdline_show),                      \
-	PROC_REG("statm", 0444, proc_statm_show),                          \
-	PROC_REG("maps", 0444, proc_maps_show),                            \
-	PROC_REG("mounts", 0444, proc_mounts_show),                        \
-	PROC_REG("mountinfo", 0444, proc_mountinfo_show),                  \
-	PROC_RW("comm", 0644, proc_comm_show, proc_comm_write),            \
-	PROC_LNK("cwd", proc_cwd_link),                                    \
-	PROC_LNK("root", proc_root_link),                                  \
-	PROC_LNK("exe", proc_exe_link),                                    \
-	PROC_REG("wchan", 0444, proc_wchan_show),                          \
-	PROC_REG("cgroup", 0444, proc_cgroup_show),                        \
-	PROC_REG("oom_score", 0444, proc_zero_show),                       \
-	PROC_RW("oom_score_adj", 0644, proc_zero_show,                     \
-		proc_oom_score_adj_write)
-
+/* The tid directories hold the same files but "task" (the first). */
 static const struct proc_entry proc_pid_children[] = {
 	PROC_DIR("task", 0555, NULL, &proc_tid_dyn_ops),
-	PROC_REG("stat", 0444, proc_pid_stat_show),
-	PROC_TASK_COMMON_ENTRIES,
+	PROC_DIR("fd", 0500, NULL, &proc_fd_dyn_ops),
+	PROC_DIR("fdinfo", 0500, NULL, &proc_fdinfo_dyn_ops),
+	PROC_REG("environ", 0400, proc_environ_show),
+	PROC_REG("status", 0444, proc_status_show),
+	PROC_REG("limits", 0444, proc_limits_show),
+	PROC_REG("stat", 0444, proc_stat_show),
+	PROC_REG("cmdline", 0444, proc_cmdline_show),
+	PROC_REG("statm", 0444, proc_statm_show),
+	PROC_REG("maps", 0444, proc_maps_show),
+	PROC_REG("mounts", 0444, proc_mounts_show),
+	PROC_REG("mountinfo", 0444, proc_mountinfo_show),
+	PROC_RW("comm", 0644, proc_comm_show, proc_comm_write),
+	PROC_LNK("cwd", proc_cwd_link),
+	PROC_LNK("root", proc_root_link),
+	PROC_LNK("exe", proc_exe_link),
+	PROC_REG("wchan", 0444, proc_wchan_show),
+	PROC_REG("cgroup", 0444, proc_cgroup_show),
+	PROC_REG("oom_score", 0444, proc_zero_show),
+	PROC_RW("oom_score_adj", 0644, proc_zero_show,
+		proc_oom_score_adj_write),
 };
 
 static const struct proc_table proc_pid_table = PROC_TABLE(proc_pid_children);
 
-static const struct proc_entry proc_tid_children[] = {
-	PROC_REG("stat", 0444, proc_tid_stat_show),
-	PROC_TASK_COMMON_ENTRIES,
+static const struct proc_table proc_tid_table = {
+	.entries = proc_pid_children + 1,
+	.nr = ARRAY_SIZE(proc_pid_children) - 1,
 };
-
-static const struct proc_table proc_tid_table = PROC_TABLE(proc_tid_children);
 
 const struct proc_entry proc_pid_entry =
 	PROC_DIR("pid", 0555, &proc_pid_table, NULL);

@@ -41,8 +41,7 @@ static long proc_thread_self_link(const struct proc_node *n, char *buf,
 	return proc_link_copy(buf, size, tmp);
 }
 
-static long proc_mounts_link(const struct proc_node *n, char *buf,
-			     size_t size)
+static long proc_mounts_link(const struct proc_node *n, char *buf, size_t size)
 {
 	return proc_link_copy(buf, size, "self/mounts");
 }
@@ -54,31 +53,37 @@ static int proc_meminfo_show(const struct proc_node *n, struct proc_buf *b)
 	uint64_t total = phys_total_pages() * KB_PER_PAGE;
 	uint64_t free = phys_free_pages() * KB_PER_PAGE;
 	static const char *const zero_kb[] = {
-		"Buffers", "Cached", "SwapCached", "Active", "Inactive",
-		"Active(anon)", "Inactive(anon)", "Active(file)",
-		"Inactive(file)", "Unevictable", "Mlocked", "SwapTotal",
-		"SwapFree", "Zswap", "Zswapped", "Dirty", "Writeback",
-		"AnonPages", "Mapped", "Shmem", "KReclaimable", "Slab",
-		"SReclaimable", "SUnreclaim", "KernelStack", "PageTables",
-		"NFS_Unstable", "Bounce", "WritebackTmp",
+		"Buffers",	  "Cached",	  "SwapCached",
+		"Active",	  "Inactive",	  "Active(anon)",
+		"Inactive(anon)", "Active(file)", "Inactive(file)",
+		"Unevictable",	  "Mlocked",	  "SwapTotal",
+		"SwapFree",	  "Zswap",	  "Zswapped",
+		"Dirty",	  "Writeback",	  "AnonPages",
+		"Mapped",	  "Shmem",	  "KReclaimable",
+		"Slab",		  "SReclaimable", "SUnreclaim",
+		"KernelStack",	  "PageTables",	  "NFS_Unstable",
+		"Bounce",	  "WritebackTmp",
 	};
 	static const char *const zero_vmalloc_kb[] = {
-		"VmallocUsed", "VmallocChunk", "Percpu",
+		"VmallocUsed",
+		"VmallocChunk",
+		"Percpu",
 	};
 	static const char *const zero_tail_kb[] = {
 		"AnonHugePages", "ShmemHugePages", "ShmemPmdMapped",
 		"FileHugePages", "FilePmdMapped",
 	};
 	static const char *const hugepages[] = {
-		"HugePages_Total", "HugePages_Free", "HugePages_Rsvd",
+		"HugePages_Total",
+		"HugePages_Free",
+		"HugePages_Rsvd",
 		"HugePages_Surp",
 	};
 	uint64_t committed = 0;
 	struct task *t;
 
-	for_each_task(t)
-		if (task_leader(t) == t && t->mm)
-			committed += t->mm->total_vm_pages * KB_PER_PAGE;
+	for_each_task(t) if (task_leader(t) == t && t->mm)
+		committed += t->mm->total_vm_pages * KB_PER_PAGE;
 	proc_fmt_meminfo(b, "MemTotal", total, true);
 	proc_fmt_meminfo(b, "MemFree", free, true);
 	proc_fmt_meminfo(b, "MemAvailable", free, true);
@@ -111,7 +116,8 @@ static void proc_cpu_times(uint64_t *user, uint64_t *sys)
 	struct task *t;
 
 	*user = *sys = 0;
-	for_each_task(t) {
+	for_each_task(t)
+	{
 		*user += t->utime_ns;
 		*sys += t->stime_ns;
 		if (task_leader(t) == t && t->group) {
@@ -148,7 +154,8 @@ static void proc_count_tasks(int *running, int *blocked, int *total)
 	struct task *t;
 
 	*running = *blocked = *total = 0;
-	for_each_task(t) {
+	for_each_task(t)
+	{
 		if (t->state == TASK_DEAD || t->state == TASK_ZOMBIE)
 			continue;
 		(*total)++;
@@ -192,8 +199,7 @@ static int proc_stat_show(const struct proc_node *n, struct proc_buf *b)
 	pbuf_printf(b, "ctxt %llu\n",
 		    (unsigned long long)sched.context_switches);
 	pbuf_printf(b, "btime %llu\n",
-		    (unsigned long long)((time_real_ns() - up) /
-					 NSEC_PER_SEC));
+		    (unsigned long long)((time_real_ns() - up) / NSEC_PER_SEC));
 	pbuf_printf(b, "processes %llu\n", (unsigned long long)sched.forks);
 	pbuf_printf(b, "procs_running %d\n", MAX(running, 1));
 	pbuf_printf(b, "procs_blocked %d\n", blocked);
@@ -222,42 +228,40 @@ static int proc_cmdline_show(const struct proc_node *n, struct proc_buf *b)
 
 static int proc_cpuinfo_show(const struct proc_node *n, struct proc_buf *b)
 {
-	pbuf_puts(b,
-		  "processor\t: 0\n"
-		  "vendor_id\t: GenuineIntel\n"
-		  "cpu family\t: 6\n"
-		  "model\t\t: 85\n"
-		  "model name\t: UML virtual x86_64 CPU\n"
-		  "stepping\t: 7\n"
-		  "microcode\t: 0x1\n"
-		  "cpu MHz\t\t: 2000.000\n"
-		  "cache size\t: 16384 KB\n"
-		  "physical id\t: 0\n"
-		  "siblings\t: 1\n"
-		  "core id\t\t: 0\n"
-		  "cpu cores\t: 1\n"
-		  "apicid\t\t: 0\n"
-		  "initial apicid\t: 0\n"
-		  "fpu\t\t: yes\n"
-		  "fpu_exception\t: yes\n"
-		  "cpuid level\t: 13\n"
-		  "wp\t\t: yes\n"
-		  "flags\t\t: fpu vme de pse tsc msr pae mce cx8 apic sep "
-		  "mtrr pge mca cmov pat pse36 clflush mmx fxsr sse sse2 "
-		  "syscall nx lm constant_tsc rep_good nopl pni ssse3 cx16 "
-		  "sse4_1 sse4_2 popcnt hypervisor lahf_lm\n"
-		  "bugs\t\t:\n"
-		  "bogomips\t: 4000.00\n"
-		  "clflush size\t: 64\n"
-		  "cache_alignment\t: 64\n"
-		  "address sizes\t: 46 bits physical, 48 bits virtual\n"
-		  "power management:\n"
-		  "\n");
+	pbuf_puts(b, "processor\t: 0\n"
+		     "vendor_id\t: GenuineIntel\n"
+		     "cpu family\t: 6\n"
+		     "model\t\t: 85\n"
+		     "model name\t: UML virtual x86_64 CPU\n"
+		     "stepping\t: 7\n"
+		     "microcode\t: 0x1\n"
+		     "cpu MHz\t\t: 2000.000\n"
+		     "cache size\t: 16384 KB\n"
+		     "physical id\t: 0\n"
+		     "siblings\t: 1\n"
+		     "core id\t\t: 0\n"
+		     "cpu cores\t: 1\n"
+		     "apicid\t\t: 0\n"
+		     "initial apicid\t: 0\n"
+		     "fpu\t\t: yes\n"
+		     "fpu_exception\t: yes\n"
+		     "cpuid level\t: 13\n"
+		     "wp\t\t: yes\n"
+		     "flags\t\t: fpu vme de pse tsc msr pae mce cx8 apic sep "
+		     "mtrr pge mca cmov pat pse36 clflush mmx fxsr sse sse2 "
+		     "syscall nx lm constant_tsc rep_good nopl pni ssse3 cx16 "
+		     "sse4_1 sse4_2 popcnt hypervisor lahf_lm\n"
+		     "bugs\t\t:\n"
+		     "bogomips\t: 4000.00\n"
+		     "clflush size\t: 64\n"
+		     "cache_alignment\t: 64\n"
+		     "address sizes\t: 46 bits physical, 48 bits virtual\n"
+		     "power management:\n"
+		     "\n");
 	return 0;
 }
 
-static int proc_filesystems_show(const struct proc_node *n,
-				 struct proc_buf *b)
+static int proc_filesystems_show(const struct proc_node *n, struct proc_buf *b)
 {
 	for (const struct fs_type *t = fs_type_next(NULL); t;
 	     t = fs_type_next(t))
@@ -280,8 +284,7 @@ static int proc_devices_show(const struct proc_node *n, struct proc_buf *b)
 	return 0;
 }
 
-static int proc_partitions_show(const struct proc_node *n,
-				struct proc_buf *b)
+static int proc_partitions_show(const struct proc_node *n, struct proc_buf *b)
 {
 	pbuf_puts(b, "major minor  #blocks  name\n\n");
 	return 0;
@@ -293,8 +296,7 @@ static int proc_swaps_show(const struct proc_node *n, struct proc_buf *b)
 	return 0;
 }
 
-static int proc_interrupts_show(const struct proc_node *n,
-				struct proc_buf *b)
+static int proc_interrupts_show(const struct proc_node *n, struct proc_buf *b)
 {
 	pbuf_puts(b, "           CPU0       \n"
 		     "  0:          0        UML  timer\n");
@@ -334,8 +336,7 @@ static const struct proc_entry proc_root_children[] = {
 	PROC_REG("version", 0444, proc_version_show),
 };
 
-static const struct proc_table proc_root_table =
-	PROC_TABLE(proc_root_children);
+static const struct proc_table proc_root_table = PROC_TABLE(proc_root_children);
 
 const struct proc_entry proc_root_entry =
 	PROC_DIR("/", 0555, &proc_root_table, &proc_pid_dyn_ops);

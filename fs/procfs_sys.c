@@ -28,15 +28,14 @@ static size_t proc_sys_line_len(const char *buf, size_t len)
 	return n;
 }
 
-static int proc_sys_hostname_show(const struct proc_node *n,
-				  struct proc_buf *b)
+static int proc_sys_hostname_show(const struct proc_node *n, struct proc_buf *b)
 {
 	pbuf_printf(b, "%s\n", uts.name.nodename);
 	return 0;
 }
 
-static long proc_sys_hostname_write(const struct proc_node *n,
-				    const char *buf, size_t len)
+static long proc_sys_hostname_write(const struct proc_node *n, const char *buf,
+				    size_t len)
 {
 	int err = uts_set_hostname(buf, proc_sys_line_len(buf, len));
 
@@ -71,15 +70,13 @@ static int proc_sys_osrelease_show(const struct proc_node *n,
 	return 0;
 }
 
-static int proc_sys_version_show(const struct proc_node *n,
-				 struct proc_buf *b)
+static int proc_sys_version_show(const struct proc_node *n, struct proc_buf *b)
 {
 	pbuf_printf(b, "%s\n", uts.name.version);
 	return 0;
 }
 
-static int proc_sys_pid_max_show(const struct proc_node *n,
-				 struct proc_buf *b)
+static int proc_sys_pid_max_show(const struct proc_node *n, struct proc_buf *b)
 {
 	pbuf_printf(b, "%d\n", PROC_PID_MAX);
 	return 0;
@@ -122,15 +119,13 @@ static int proc_sys_uuid_show(const struct proc_node *n, struct proc_buf *b)
 	return 0;
 }
 
-static int proc_sys_boot_id_show(const struct proc_node *n,
-				 struct proc_buf *b)
+static int proc_sys_boot_id_show(const struct proc_node *n, struct proc_buf *b)
 {
 	pbuf_printf(b, "%s\n", procfs.boot_id);
 	return 0;
 }
 
-static int proc_sys_poolsize_show(const struct proc_node *n,
-				  struct proc_buf *b)
+static int proc_sys_poolsize_show(const struct proc_node *n, struct proc_buf *b)
 {
 	pbuf_printf(b, "%d\n", PROC_SYS_POOLSIZE);
 	return 0;
@@ -162,15 +157,13 @@ static int proc_sys_max_map_count_show(const struct proc_node *n,
 	return 0;
 }
 
-static int proc_sys_file_max_show(const struct proc_node *n,
-				  struct proc_buf *b)
+static int proc_sys_file_max_show(const struct proc_node *n, struct proc_buf *b)
 {
 	pbuf_printf(b, "%llu\n", PROC_SYS_FILE_MAX);
 	return 0;
 }
 
-static int proc_sys_nr_open_show(const struct proc_node *n,
-				 struct proc_buf *b)
+static int proc_sys_nr_open_show(const struct proc_node *n, struct proc_buf *b)
 {
 	pbuf_printf(b, "%d\n", PROC_SYS_NR_OPEN);
 	return 0;

@@ -228,8 +228,8 @@ SYSCALL3(lseek, int, fd, int64_t, off, int, whence)
 		return -EBADF;
 	if (f->mode & FMODE_PATH)
 		ret = -EBADF;
-	else if (f->inode && (S_ISFIFO(f->inode->mode) ||
-			      S_ISSOCK(f->inode->mode)))
+	else if (f->inode &&
+		 (S_ISFIFO(f->inode->mode) || S_ISSOCK(f->inode->mode)))
 		ret = -ESPIPE;
 	else if (f->ops->llseek)
 		ret = f->ops->llseek(f, off, whence);
@@ -314,8 +314,8 @@ out_put:
 	return ret;
 }
 
-SYSCALL6(copy_file_range, int, fd_in, uaddr_t, uoff_in, int, fd_out,
-	 uaddr_t, uoff_out, size_t, len, unsigned int, flags)
+SYSCALL6(copy_file_range, int, fd_in, uaddr_t, uoff_in, int, fd_out, uaddr_t,
+	 uoff_out, size_t, len, unsigned int, flags)
 {
 	struct file *in = fd_get(fd_in), *out = fd_get(fd_out);
 	int64_t off_in = 0, off_out = 0;
@@ -378,8 +378,8 @@ static long fsync_fd(int fd, bool datasync)
 	if (f->mode & FMODE_PATH)
 		ret = -EBADF;
 	else
-		ret = f->ops->fsync ? f->ops->fsync(f, datasync)
-				    : vfs_default_fsync(f, datasync);
+		ret = f->ops->fsync ? f->ops->fsync(f, datasync) :
+				      vfs_default_fsync(f, datasync);
 	file_put(f);
 	return ret;
 }
@@ -460,10 +460,10 @@ SYSCALL4(fallocate, int, fd, int, mode, int64_t, off, int64_t, len)
 	}
 	if (!S_ISREG(f->inode->mode))
 		goto out_put;
-	ret = f->ops->fallocate
-		      ? f->ops->fallocate(f, mode, (uint64_t)off, (uint64_t)len)
-		      : vfs_default_fallocate(f, mode, (uint64_t)off,
-					      (uint64_t)len);
+	ret = f->ops->fallocate ?
+		      f->ops->fallocate(f, mode, (uint64_t)off, (uint64_t)len) :
+		      vfs_default_fallocate(f, mode, (uint64_t)off,
+					    (uint64_t)len);
 out_put:
 	file_put(f);
 	return ret;

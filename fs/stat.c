@@ -333,8 +333,7 @@ SYSCALL2(fchmod, int, fd, uint32_t, mode)
 	return err;
 }
 
-static long fchmodat_common(int dfd, uaddr_t upath, uint32_t mode,
-			    int flags)
+static long fchmodat_common(int dfd, uaddr_t upath, uint32_t mode, int flags)
 {
 	struct path p;
 	long err;
@@ -362,8 +361,8 @@ SYSCALL2(chmod, uaddr_t, path, uint32_t, mode)
 	return fchmodat_common(AT_FDCWD, path, mode, 0);
 }
 
-static long fchownat_common(int dfd, uaddr_t upath, uint32_t uid,
-			    uint32_t gid, int flags)
+static long fchownat_common(int dfd, uaddr_t upath, uint32_t uid, uint32_t gid,
+			    int flags)
 {
 	struct path p;
 	long err;
@@ -378,8 +377,8 @@ static long fchownat_common(int dfd, uaddr_t upath, uint32_t uid,
 	return err;
 }
 
-SYSCALL5(fchownat, int, dfd, uaddr_t, path, uint32_t, uid, uint32_t, gid,
-	 int, flags)
+SYSCALL5(fchownat, int, dfd, uaddr_t, path, uint32_t, uid, uint32_t, gid, int,
+	 flags)
 {
 	return fchownat_common(dfd, path, uid, gid, flags);
 }
@@ -602,7 +601,8 @@ static int kern_path(const char *path, bool follow, struct path *out)
 
 int kern_chown(const char *path, uint32_t uid, uint32_t gid, bool follow)
 {
-	struct iattr attr = { .valid = ATTR_UID | ATTR_GID, .uid = uid,
+	struct iattr attr = { .valid = ATTR_UID | ATTR_GID,
+			      .uid = uid,
 			      .gid = gid };
 	struct path p;
 	int err = kern_path(path, follow, &p);

@@ -33,10 +33,10 @@ struct tmpfs_dirent {
 };
 
 struct tmpfs_node {
-	struct pagemap pages;      /* regular files */
-	struct list_head entries;  /* directories */
+	struct pagemap pages; /* regular files */
+	struct list_head entries; /* directories */
 	uint64_t next_cookie;
-	char *target;              /* symlinks */
+	char *target; /* symlinks */
 };
 
 struct tmpfs_sb {
@@ -59,9 +59,8 @@ static struct tmpfs_node *node_of(struct inode *inode)
 
 /* ---- inodes ---- */
 
-static struct inode *tmpfs_new_inode(struct super_block *sb,
-				     struct inode *dir, uint32_t mode,
-				     uint64_t rdev)
+static struct inode *tmpfs_new_inode(struct super_block *sb, struct inode *dir,
+				     uint32_t mode, uint64_t rdev)
 {
 	struct inode *inode = inode_alloc(sb);
 	struct tmpfs_node *node = kzalloc(sizeof(*node));
@@ -276,8 +275,10 @@ static int tmpfs_rename(struct inode *odir, struct dentry *od,
 			struct inode *ndir, struct dentry *nd,
 			unsigned int flags)
 {
-	struct tmpfs_dirent *oe = dirent_find(odir, od->name.name, od->name.len);
-	struct tmpfs_dirent *ne = dirent_find(ndir, nd->name.name, nd->name.len);
+	struct tmpfs_dirent *oe =
+		dirent_find(odir, od->name.name, od->name.len);
+	struct tmpfs_dirent *ne =
+		dirent_find(ndir, nd->name.name, nd->name.len);
 	struct inode *victim = nd->inode;
 	struct tmpfs_dirent *moved;
 
@@ -411,9 +412,9 @@ static long tmpfs_read(struct file *f, struct uio *u, uint64_t *pos)
 				       inode->size - *pos);
 		pfn_t pfn = pagemap_lookup(&node_of(inode)->pages,
 					   *pos / PAGE_SIZE);
-		const char *src = pfn == PFN_NONE
-					  ? tmpfs_zero_page
-					  : (const char *)page_ptr(pfn) + off;
+		const char *src = pfn == PFN_NONE ?
+					  tmpfs_zero_page :
+					  (const char *)page_ptr(pfn) + off;
 
 		if (uio_copy_out(u, src, n))
 			return done ? (long)done : -EFAULT;
@@ -474,8 +475,7 @@ static int tmpfs_get_page(struct file *f, uint64_t idx, pfn_t *out)
 	return err;
 }
 
-static int tmpfs_fallocate(struct file *f, int mode, uint64_t off,
-			   uint64_t len)
+static int tmpfs_fallocate(struct file *f, int mode, uint64_t off, uint64_t len)
 {
 	struct inode *inode = f->inode;
 	uint64_t end = off + len;
@@ -642,11 +642,13 @@ static int tmpfs_parse(struct tmpfs_sb *info, const char *data)
 					return -EINVAL;
 				info->root_mode = (uint32_t)v;
 			} else if (kstarts_with(opt, "uid=")) {
-				if (kstrtou64(opt + 4, 10, &v) || v > UINT32_MAX)
+				if (kstrtou64(opt + 4, 10, &v) ||
+				    v > UINT32_MAX)
 					return -EINVAL;
 				info->root_uid = (uint32_t)v;
 			} else if (kstarts_with(opt, "gid=")) {
-				if (kstrtou64(opt + 4, 10, &v) || v > UINT32_MAX)
+				if (kstrtou64(opt + 4, 10, &v) ||
+				    v > UINT32_MAX)
 					return -EINVAL;
 				info->root_gid = (uint32_t)v;
 			}

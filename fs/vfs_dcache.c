@@ -276,8 +276,7 @@ void dput(struct dentry *d)
 	}
 }
 
-int d_move(struct dentry *d, struct dentry *new_parent,
-	   const struct qstr *name)
+int d_move(struct dentry *d, struct dentry *new_parent, const struct qstr *name)
 {
 	char *copy = kmalloc(name->len + 1);
 	struct dentry *old_parent = d->parent;

@@ -109,11 +109,16 @@ int mnt_want_write(const struct mount *m);
 /* Internal lookup flag: skip permission checks (kernel helpers). */
 #define LOOKUP_NOPERM 0x100
 
-enum last_type { LAST_NORM, LAST_DOT, LAST_DOTDOT, LAST_ROOT };
+enum last_type {
+	LAST_NORM,
+	LAST_DOT,
+	LAST_DOTDOT,
+	LAST_ROOT
+};
 
 struct nameidata {
-	struct path path;  /* where the walk is */
-	struct path root;  /* the caller's root */
+	struct path path; /* where the walk is */
+	struct path root; /* the caller's root */
 	unsigned int flags;
 	int total_links;
 	int depth;
@@ -181,10 +186,10 @@ unsigned long vfs_nofile_limit(void);
 
 struct file_lock {
 	struct list_head link;
-	short type;         /* F_RDLCK or F_WRLCK */
+	short type; /* F_RDLCK or F_WRLCK */
 	uint64_t start;
-	uint64_t end;       /* inclusive; UINT64_MAX: to end of file */
-	uint64_t owner;     /* POSIX: the thread group; flock: the file */
+	uint64_t end; /* inclusive; UINT64_MAX: to end of file */
+	uint64_t owner; /* POSIX: the thread group; flock: the file */
 	int pid;
 };
 

@@ -22,8 +22,8 @@ int vfs_perm_check(const struct cred *c, uint32_t mode, uint32_t uid,
 		bits = (mode >> 3) & 7;
 	else
 		bits = mode & 7;
-	return ((bits & (unsigned int)mask) == (unsigned int)mask) ? 0
-								   : -EACCES;
+	return ((bits & (unsigned int)mask) == (unsigned int)mask) ? 0 :
+								     -EACCES;
 }
 
 bool vfs_sticky_allows(const struct cred *c, uint32_t dir_mode,

@@ -111,9 +111,8 @@ static inline uint64_t ktime_ns_to_ticks(uint64_t ns)
  * The monotonic time at which a clock reading now_clock (taken at
  * monotonic time now_mono) reaches target; now_mono if already past.
  */
-static inline uint64_t ktime_deadline_to_mono(uint64_t target,
-					      uint64_t now_clock,
-					      uint64_t now_mono)
+static inline uint64_t
+ktime_deadline_to_mono(uint64_t target, uint64_t now_clock, uint64_t now_mono)
 {
 	if (target <= now_clock)
 		return now_mono;

@@ -10,7 +10,10 @@ struct list_head {
 	struct list_head *next, *prev;
 };
 
-#define LIST_HEAD_INIT(name) { &(name), &(name) }
+#define LIST_HEAD_INIT(name)     \
+	{                        \
+		&(name), &(name) \
+	}
 
 static inline void list_init(struct list_head *h)
 {
@@ -57,15 +60,15 @@ static inline bool list_empty(const struct list_head *h)
 #define list_first_entry(head, type, member) \
 	list_entry((head)->next, type, member)
 
-#define list_for_each_entry(pos, head, member)                              \
-	for (pos = list_entry((head)->next, __typeof__(*pos), member);     \
-	     &pos->member != (head);                                        \
+#define list_for_each_entry(pos, head, member)                         \
+	for (pos = list_entry((head)->next, __typeof__(*pos), member); \
+	     &pos->member != (head);                                   \
 	     pos = list_entry(pos->member.next, __typeof__(*pos), member))
 
-#define list_for_each_entry_safe(pos, tmp, head, member)                   \
-	for (pos = list_entry((head)->next, __typeof__(*pos), member),     \
-	    tmp = list_entry(pos->member.next, __typeof__(*pos), member);   \
-	     &pos->member != (head); pos = tmp,                             \
+#define list_for_each_entry_safe(pos, tmp, head, member)                  \
+	for (pos = list_entry((head)->next, __typeof__(*pos), member),    \
+	    tmp = list_entry(pos->member.next, __typeof__(*pos), member); \
+	     &pos->member != (head); pos = tmp,                           \
 	    tmp = list_entry(tmp->member.next, __typeof__(*tmp), member))
 
 #endif

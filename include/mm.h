@@ -56,19 +56,19 @@ uint64_t phys_free_pages(void);
 struct vma {
 	struct list_head link; /* sorted by start */
 	uint64_t start, end;
-	unsigned int flags;    /* VM_* */
-	struct file *file;     /* file-backed, with a reference */
-	uint64_t pgoff;        /* file offset of start, in pages */
-	const char *name;      /* "[heap]", "[stack]", "[vdso]" or NULL */
+	unsigned int flags; /* VM_* */
+	struct file *file; /* file-backed, with a reference */
+	uint64_t pgoff; /* file offset of start, in pages */
+	const char *name; /* "[heap]", "[stack]", "[vdso]" or NULL */
 };
 
 struct mm_host;
 
 struct mm {
-	int refs;           /* tasks using it */
+	int refs; /* tasks using it */
 	struct list_head vmas;
 	int nr_vmas;
-	uint64_t *pgd;      /* top-level page table */
+	uint64_t *pgd; /* top-level page table */
 	uint64_t brk_start, brk;
 	uint64_t stack_top;
 	uint64_t mmap_base;

@@ -40,11 +40,10 @@ size_t printk_read_log(char *buf, size_t size);
 /* Broken invariant: report it and abort the host process, leaving a core. */
 __noreturn void panic(const char *fmt, ...) __printf(1, 2);
 
-#define BUG_ON(cond)                                                       \
-	do {                                                               \
-		if (unlikely(cond))                                        \
-			panic("BUG at %s:%d: %s", __FILE__, __LINE__,      \
-			      #cond);                                      \
+#define BUG_ON(cond)                                                          \
+	do {                                                                  \
+		if (unlikely(cond))                                           \
+			panic("BUG at %s:%d: %s", __FILE__, __LINE__, #cond); \
 	} while (0)
 
 #endif

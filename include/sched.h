@@ -75,7 +75,7 @@ struct tgroup {
 	int nr_threads;
 	int pgid;
 	int sid;
-	struct tty *tty;   /* controlling terminal, or NULL */
+	struct tty *tty; /* controlling terminal, or NULL */
 	struct task *leader;
 	ksigset_t shared_pending;
 	struct list_head shared_queue;
@@ -113,15 +113,15 @@ struct task {
 	int tgid;
 	char comm[TASK_COMM_LEN];
 	enum task_state state;
-	int exit_code;     /* wait status once a zombie */
-	int exit_signal;   /* signal sent to the parent at exit (SIGCHLD) */
+	int exit_code; /* wait status once a zombie */
+	int exit_signal; /* signal sent to the parent at exit (SIGCHLD) */
 
 	struct task *parent;
 	struct list_head children;
 	struct list_head sibling;
 	struct list_head thread_link; /* in the group leader's thread list */
-	struct list_head threads;     /* leader only: the group's threads */
-	struct list_head all_link;    /* in the list of every task */
+	struct list_head threads; /* leader only: the group's threads */
+	struct list_head all_link; /* in the list of every task */
 
 	struct mm *mm;
 	struct files *files;
@@ -133,7 +133,7 @@ struct task {
 	ksigset_t blocked;
 	ksigset_t pending;
 	struct list_head sigqueue;
-	ksigset_t saved_mask;  /* restored after sigsuspend/ppoll */
+	ksigset_t saved_mask; /* restored after sigsuspend/ppoll */
 	bool restore_mask;
 	uint64_t sas_sp, sas_size; /* sigaltstack */
 	int sas_flags;

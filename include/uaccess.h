@@ -30,10 +30,10 @@ int mm_copy_from(struct mm *mm, void *dst, uaddr_t src, size_t len);
 int mm_copy_to(struct mm *mm, uaddr_t dst, const void *src, size_t len);
 
 #define get_user(val, uaddr) copy_from_user(&(val), (uaddr), sizeof(val))
-#define put_user(val, uaddr)                                               \
-	({                                                                 \
-		__typeof__(val) __v = (val);                               \
-		copy_to_user((uaddr), &__v, sizeof(__v));                  \
+#define put_user(val, uaddr)                              \
+	({                                                \
+		__typeof__(val) __v = (val);              \
+		copy_to_user((uaddr), &__v, sizeof(__v)); \
 	})
 
 /*

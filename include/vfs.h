@@ -61,7 +61,7 @@ struct uio {
 	bool kernel;
 	uaddr_t ubuf;
 	char *kbuf;
-	size_t len;  /* bytes still to transfer */
+	size_t len; /* bytes still to transfer */
 	size_t done; /* bytes transferred so far */
 };
 
@@ -126,11 +126,11 @@ struct file_ops {
 struct file {
 	int refs;
 	const struct file_ops *ops;
-	struct inode *inode;   /* NULL for some anonymous files */
+	struct inode *inode; /* NULL for some anonymous files */
 	struct dentry *dentry; /* NULL for anonymous files */
 	struct mount *mnt;
-	unsigned int flags;    /* O_* status flags (O_APPEND, O_NONBLOCK...) */
-	unsigned int mode;     /* FMODE_READ | FMODE_WRITE */
+	unsigned int flags; /* O_* status flags (O_APPEND, O_NONBLOCK...) */
+	unsigned int mode; /* FMODE_READ | FMODE_WRITE */
 	uint64_t pos;
 	void *private_data;
 	const char *anon_name; /* "pipe", "eventfd"... for /proc/PID/fd */
@@ -215,13 +215,13 @@ struct inode {
 	uint64_t blocks; /* 512-byte units */
 	uint64_t rdev;
 	struct __kernel_timespec atime, mtime, ctime, btime;
-	struct list_head sb_link;   /* in sb->inodes */
+	struct list_head sb_link; /* in sb->inodes */
 	struct list_head posix_locks; /* fcntl record locks (struct file_lock) */
-	struct list_head flocks;    /* flock(2) locks */
+	struct list_head flocks; /* flock(2) locks */
 	struct wait_queue lock_wait; /* woken when a lock is released */
-	void *private_data;         /* the file system's */
-	void *pipe;                 /* fs/pipe.c's, for FIFO inodes */
-	unsigned int writers;       /* open files with FMODE_WRITE */
+	void *private_data; /* the file system's */
+	void *pipe; /* fs/pipe.c's, for FIFO inodes */
+	unsigned int writers; /* open files with FMODE_WRITE */
 };
 
 /* A name component with its hash. */
@@ -233,15 +233,15 @@ struct qstr {
 
 struct dentry {
 	int refs;
-	struct qstr name;        /* name.name is owned (kmalloc'd) */
-	struct dentry *parent;   /* itself for a root; holds a reference */
-	struct inode *inode;     /* NULL: negative */
+	struct qstr name; /* name.name is owned (kmalloc'd) */
+	struct dentry *parent; /* itself for a root; holds a reference */
+	struct inode *inode; /* NULL: negative */
 	struct super_block *sb;
-	unsigned int mounted;    /* mounts on this dentry */
-	bool hashed;             /* findable by name; false once deleted */
+	unsigned int mounted; /* mounts on this dentry */
+	bool hashed; /* findable by name; false once deleted */
 	struct list_head hash_link;
 	struct list_head lru_link; /* in the unused list while refs == 0 */
-	void *private_data;      /* the file system's */
+	void *private_data; /* the file system's */
 };
 
 /* sb->flags */
@@ -298,13 +298,13 @@ struct super_block {
 #define MNT_DETACHED 0x100
 
 struct mount {
-	int refs;                /* paths and files using it, +1 attached */
+	int refs; /* paths and files using it, +1 attached */
 	struct super_block *sb;
-	struct dentry *root;     /* root of this mount (a subtree for binds) */
-	struct mount *parent;    /* itself for the root mount */
+	struct dentry *root; /* root of this mount (a subtree for binds) */
+	struct mount *parent; /* itself for the root mount */
 	struct dentry *mountpoint; /* in parent */
-	unsigned int flags;      /* MNT_* */
-	char *source;            /* "tmpfs", "/dev/ubda"... */
+	unsigned int flags; /* MNT_* */
+	char *source; /* "tmpfs", "/dev/ubda"... */
 	struct list_head children;
 	struct list_head child_link;
 	struct list_head all_link; /* in the list of every mount */
@@ -318,9 +318,9 @@ struct path {
 /* The fd table; shared by tasks created with CLONE_FILES. */
 struct files {
 	int refs;
-	unsigned int size;      /* slots in fds */
+	unsigned int size; /* slots in fds */
 	struct file **fds;
-	uint64_t *cloexec;      /* one bit per slot */
+	uint64_t *cloexec; /* one bit per slot */
 };
 
 /* cwd, root and umask; shared by tasks created with CLONE_FS. */
@@ -373,8 +373,9 @@ void poll_wait(struct file *f, struct wait_queue *wq, struct poll_table *pt);
 
 /* ---- devices ---- */
 
-#define MKDEV(ma, mi) (((uint64_t)(ma) << 8) | ((mi)&0xff) | \
-		       (((uint64_t)(mi) & ~0xffULL) << 12))
+#define MKDEV(ma, mi)                          \
+	(((uint64_t)(ma) << 8) | ((mi)&0xff) | \
+	 (((uint64_t)(mi) & ~0xffULL) << 12))
 #define MAJOR(dev) ((unsigned int)(((dev) >> 8) & 0xfff))
 #define MINOR(dev) ((unsigned int)(((dev)&0xff) | (((dev) >> 12) & ~0xffU)))
 
@@ -404,8 +405,7 @@ long vfs_default_ioctl(struct file *f, unsigned int cmd, uint64_t arg);
 unsigned int vfs_default_poll(struct file *f, struct poll_table *pt);
 int vfs_default_get_page(struct file *f, uint64_t idx, pfn_t *out);
 int vfs_default_fsync(struct file *f, bool datasync);
-int vfs_default_fallocate(struct file *f, int mode, uint64_t off,
-			  uint64_t len);
+int vfs_default_fallocate(struct file *f, int mode, uint64_t off, uint64_t len);
 
 /* Dispatch through f->ops, substituting the default for NULL members. */
 unsigned int vfs_poll(struct file *f, struct poll_table *pt);
@@ -458,8 +458,7 @@ int file_permission_exec(struct file *f);
  * Unlinked names get " (deleted)"; anonymous files "anon_inode:[name]".
  */
 char *file_path(struct file *f, char *buf, size_t size);
-char *dentry_path(struct mount *mnt, struct dentry *d, char *buf,
-		  size_t size);
+char *dentry_path(struct mount *mnt, struct dentry *d, char *buf, size_t size);
 
 /* stat of an open file (fstat); 0 or -errno. */
 int vfs_getattr(struct path *p, struct kstat *st);

@@ -29,7 +29,10 @@ struct wait_entry {
 	void *data;
 };
 
-#define WAIT_QUEUE_INIT(name) { LIST_HEAD_INIT((name).waiters) }
+#define WAIT_QUEUE_INIT(name)                  \
+	{                                      \
+		LIST_HEAD_INIT((name).waiters) \
+	}
 
 static inline void wait_queue_init(struct wait_queue *wq)
 {
@@ -62,15 +65,15 @@ int wait_sleep(struct wait_queue *wq, bool interruptible, uint64_t deadline);
  * Sleep until cond is true. Evaluates to 0, -ERESTARTSYS when a signal
  * is pending, or -ETIMEDOUT past the absolute deadline (0 = none).
  */
-#define wait_event_deadline(wq, cond, deadline)                            \
-	({                                                                 \
-		int __ret = 0;                                             \
-		while (!(cond)) {                                          \
-			__ret = wait_sleep((wq), true, (deadline));        \
-			if (__ret)                                         \
-				break;                                     \
-		}                                                          \
-		(cond) ? 0 : __ret;                                        \
+#define wait_event_deadline(wq, cond, deadline)                     \
+	({                                                          \
+		int __ret = 0;                                      \
+		while (!(cond)) {                                   \
+			__ret = wait_sleep((wq), true, (deadline)); \
+			if (__ret)                                  \
+				break;                              \
+		}                                                   \
+		(cond) ? 0 : __ret;                                 \
 	})
 
 #define wait_event_interruptible(wq, cond) wait_event_deadline(wq, cond, 0)

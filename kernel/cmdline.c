@@ -7,7 +7,7 @@
 #include "klib.h"
 
 struct core_option {
-	const char *name;     /* "mem" for "mem=", "quiet" for a flag */
+	const char *name; /* "mem" for "mem=", "quiet" for a flag */
 	bool takes_value;
 	int (*apply)(struct boot_params *bp, const char *value,
 		     const char **why);
@@ -29,16 +29,16 @@ static int opt_mem(struct boot_params *bp, const char *v, const char **why)
 	return 0;
 }
 
-#define STRING_OPTION(field)                                               \
-	static int opt_##field(struct boot_params *bp, const char *v,      \
-			       const char **why)                           \
-	{                                                                  \
-		if (!*v) {                                                 \
-			*why = "needs a value";                            \
-			return -EINVAL;                                    \
-		}                                                          \
-		bp->field = v;                                             \
-		return 0;                                                  \
+#define STRING_OPTION(field)                                          \
+	static int opt_##field(struct boot_params *bp, const char *v, \
+			       const char **why)                      \
+	{                                                             \
+		if (!*v) {                                            \
+			*why = "needs a value";                       \
+			return -EINVAL;                               \
+		}                                                     \
+		bp->field = v;                                        \
+		return 0;                                             \
 	}
 
 STRING_OPTION(initrd)
@@ -86,8 +86,7 @@ static int opt_help(struct boot_params *bp, const char *v, const char **why)
 	return 0;
 }
 
-static int opt_version(struct boot_params *bp, const char *v,
-		       const char **why)
+static int opt_version(struct boot_params *bp, const char *v, const char **why)
 {
 	bp->version = true;
 	return 0;
@@ -126,8 +125,10 @@ static int add_init_env(struct boot_params *bp, const char *word, char *err,
 			size_t errlen)
 {
 	if (bp->init_envc == CMDLINE_MAX_INIT_ENVS) {
-		ksnprintf(err, errlen, "too many environment words for init "
-				       "at '%s'", word);
+		ksnprintf(err, errlen,
+			  "too many environment words for init "
+			  "at '%s'",
+			  word);
 		return -EINVAL;
 	}
 	bp->init_envp[bp->init_envc++] = word;
@@ -135,9 +136,8 @@ static int add_init_env(struct boot_params *bp, const char *word, char *err,
 }
 
 /* Try a core option; 1 taken, 0 not ours, -EINVAL bad. */
-static int try_core(struct boot_params *bp, const char *word,
-		    const char *key, const char *value, char *err,
-		    size_t errlen)
+static int try_core(struct boot_params *bp, const char *word, const char *key,
+		    const char *value, char *err, size_t errlen)
 {
 	size_t i;
 
@@ -202,8 +202,10 @@ int cmdline_parse(int argc, char **argv, struct boot_params *bp,
 		if (r)
 			continue;
 		if (word[0] == '-') {
-			ksnprintf(err, errlen, "unknown option '%s' (try "
-					       "--help)", word);
+			ksnprintf(err, errlen,
+				  "unknown option '%s' (try "
+				  "--help)",
+				  word);
 			return -EINVAL;
 		}
 		r = eq ? add_init_env(bp, word, err, errlen) :

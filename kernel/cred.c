@@ -24,7 +24,12 @@ static bool id_is_one_of(uint32_t id, uint32_t a, uint32_t b, uint32_t c)
 /* ---- pure rules, shared by the uid and gid families ---- */
 
 /* ids[0..3] = real, effective, saved, fs. */
-enum { ID_REAL, ID_EFF, ID_SAVED, ID_FS };
+enum {
+	ID_REAL,
+	ID_EFF,
+	ID_SAVED,
+	ID_FS
+};
 
 static int ids_set(uint32_t *ids, uint32_t id, bool privileged)
 {
@@ -46,8 +51,7 @@ static int ids_setre(uint32_t *ids, uint32_t r, uint32_t e, bool privileged)
 	uint32_t old_real = ids[ID_REAL];
 
 	if (!privileged) {
-		if (r != CRED_KEEP &&
-		    r != ids[ID_REAL] && r != ids[ID_EFF])
+		if (r != CRED_KEEP && r != ids[ID_REAL] && r != ids[ID_EFF])
 			return -EPERM;
 		if (e != CRED_KEEP &&
 		    !id_is_one_of(e, ids[ID_REAL], ids[ID_EFF], ids[ID_SAVED]))
@@ -134,24 +138,24 @@ static void gids_store(struct cred *c, const uint32_t *ids)
 }
 
 /* Apply ret = rule(...) to a copy of the uids; store only on success. */
-#define UID_RULE(c, call)                                                  \
-	({                                                                 \
-		uint32_t ids[4];                                           \
-		uids_load((c), ids);                                       \
-		int ret_ = (call);                                         \
-		if (ret_ == 0)                                             \
-			uids_store((c), ids);                              \
-		ret_;                                                      \
+#define UID_RULE(c, call)                     \
+	({                                    \
+		uint32_t ids[4];              \
+		uids_load((c), ids);          \
+		int ret_ = (call);            \
+		if (ret_ == 0)                \
+			uids_store((c), ids); \
+		ret_;                         \
 	})
 
-#define GID_RULE(c, call)                                                  \
-	({                                                                 \
-		uint32_t ids[4];                                           \
-		gids_load((c), ids);                                       \
-		int ret_ = (call);                                         \
-		if (ret_ == 0)                                             \
-			gids_store((c), ids);                              \
-		ret_;                                                      \
+#define GID_RULE(c, call)                     \
+	({                                    \
+		uint32_t ids[4];              \
+		gids_load((c), ids);          \
+		int ret_ = (call);            \
+		if (ret_ == 0)                \
+			gids_store((c), ids); \
+		ret_;                         \
 	})
 
 int cred_setuid(struct cred *c, uint32_t uid, bool privileged)
@@ -159,14 +163,13 @@ int cred_setuid(struct cred *c, uint32_t uid, bool privileged)
 	return UID_RULE(c, ids_set(ids, uid, privileged));
 }
 
-int cred_setreuid(struct cred *c, uint32_t ruid, uint32_t euid,
-		  bool privileged)
+int cred_setreuid(struct cred *c, uint32_t ruid, uint32_t euid, bool privileged)
 {
 	return UID_RULE(c, ids_setre(ids, ruid, euid, privileged));
 }
 
-int cred_setresuid(struct cred *c, uint32_t ruid, uint32_t euid,
-		   uint32_t suid, bool privileged)
+int cred_setresuid(struct cred *c, uint32_t ruid, uint32_t euid, uint32_t suid,
+		   bool privileged)
 {
 	return UID_RULE(c, ids_setres(ids, ruid, euid, suid, privileged));
 }
@@ -186,14 +189,13 @@ int cred_setgid(struct cred *c, uint32_t gid, bool privileged)
 	return GID_RULE(c, ids_set(ids, gid, privileged));
 }
 
-int cred_setregid(struct cred *c, uint32_t rgid, uint32_t egid,
-		  bool privileged)
+int cred_setregid(struct cred *c, uint32_t rgid, uint32_t egid, bool privileged)
 {
 	return GID_RULE(c, ids_setre(ids, rgid, egid, privileged));
 }
 
-int cred_setresgid(struct cred *c, uint32_t rgid, uint32_t egid,
-		   uint32_t sgid, bool privileged)
+int cred_setresgid(struct cred *c, uint32_t rgid, uint32_t egid, uint32_t sgid,
+		   bool privileged)
 {
 	return GID_RULE(c, ids_setres(ids, rgid, egid, sgid, privileged));
 }
@@ -271,14 +273,12 @@ SYSCALL2(setregid, uint32_t, rgid, uint32_t, egid)
 
 SYSCALL3(setresuid, uint32_t, ruid, uint32_t, euid, uint32_t, suid)
 {
-	return cred_setresuid(&current->cred, ruid, euid, suid,
-			      capable_root());
+	return cred_setresuid(&current->cred, ruid, euid, suid, capable_root());
 }
 
 SYSCALL3(setresgid, uint32_t, rgid, uint32_t, egid, uint32_t, sgid)
 {
-	return cred_setresgid(&current->cred, rgid, egid, sgid,
-			      capable_root());
+	return cred_setresgid(&current->cred, rgid, egid, sgid, capable_root());
 }
 
 /* Store three ids to guest pointers; any bad pointer gives -EFAULT. */

@@ -148,8 +148,8 @@ static int elf_read(struct file *f, struct elf_image *img)
 	    img->eh.e_ident[EI_DATA] != ELFDATA2LSB ||
 	    img->eh.e_machine != EM_X86_64 ||
 	    (img->eh.e_type != ET_EXEC && img->eh.e_type != ET_DYN) ||
-	    img->eh.e_phentsize != sizeof(Elf64_Phdr) ||
-	    img->eh.e_phnum == 0 || img->eh.e_phnum > MAX_PHDRS)
+	    img->eh.e_phentsize != sizeof(Elf64_Phdr) || img->eh.e_phnum == 0 ||
+	    img->eh.e_phnum > MAX_PHDRS)
 		return -ENOEXEC;
 	phsize = img->eh.e_phnum * sizeof(Elf64_Phdr);
 	if (kernel_read(f, img->ph, phsize, img->eh.e_phoff) != (long)phsize)
@@ -201,8 +201,8 @@ static int elf_map(struct mm *mm, struct elf_image *img, uint64_t base,
 	if (err)
 		return err;
 	if (img->eh.e_type == ET_DYN) {
-		r = mm_map(mm, base, hi - lo, 0,
-			   base ? MAP_FIXED_NOREPLACE : 0, NULL, 0, NULL);
+		r = mm_map(mm, base, hi - lo, 0, base ? MAP_FIXED_NOREPLACE : 0,
+			   NULL, 0, NULL);
 		if (r < 0)
 			return (int)r;
 		bias = (uint64_t)r - lo;
@@ -296,9 +296,9 @@ static long build_stack(struct mm *mm, struct exec_ctx *x, uint64_t bias,
 	const char *s;
 	int err;
 
-#define AUX(k, v)                          \
-	do {                               \
-		auxv[na++] = (k);          \
+#define AUX(k, v)                           \
+	do {                                \
+		auxv[na++] = (k);           \
 		auxv[na++] = (uint64_t)(v); \
 	} while (0)
 	AUX(AT_SYSINFO_EHDR, mm->vdso_base);
@@ -512,7 +512,8 @@ static int load_script(struct exec_ctx *x, const char *head, size_t n,
 		if (*end) {
 			char *tail = end + kstrlen(end);
 
-			while (tail > end && (tail[-1] == ' ' || tail[-1] == '\t'))
+			while (tail > end &&
+			       (tail[-1] == ' ' || tail[-1] == '\t'))
 				*--tail = '\0';
 			arg = end;
 		}
@@ -627,7 +628,8 @@ static int exec_elf(struct exec_ctx *x, struct file *f, struct elf_image *exe,
 	file_put(f);
 	if (err) {
 		printk(KERN_ERR "execve of %s failed after the point of no "
-				"return: %d\n", x->filename, err);
+				"return: %d\n",
+		       x->filename, err);
 		do_group_exit(SIGSEGV);
 	}
 	return 0;

@@ -174,13 +174,13 @@ SYSCALL1(exit_group, int, code)
 /* ---- wait ---- */
 
 struct wait_req {
-	int idtype;  /* P_ALL_K, P_PID_K or P_PGID_K */
+	int idtype; /* P_ALL_K, P_PID_K or P_PGID_K */
 	int id;
 	int options;
 	/* Results. */
 	int pid;
 	int status;
-	int code;    /* CLD_* for waitid */
+	int code; /* CLD_* for waitid */
 	uint32_t uid;
 	uint64_t utime, stime;
 };
@@ -327,8 +327,8 @@ SYSCALL4(wait4, int, pid, uaddr_t, ustatus, int, options, uaddr_t, uru)
 	return r;
 }
 
-SYSCALL5(waitid, int, idtype, int, id, uaddr_t, uinfo, int, options,
-	 uaddr_t, uru)
+SYSCALL5(waitid, int, idtype, int, id, uaddr_t, uinfo, int, options, uaddr_t,
+	 uru)
 {
 	struct wait_req w = { .idtype = idtype, .id = id, .options = options };
 	struct ksiginfo si;

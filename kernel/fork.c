@@ -17,12 +17,12 @@
 #include "task.h"
 #include "vfs.h"
 
-#define CLONE_SUPPORTED                                                    \
-	(CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |     \
-	 CLONE_PIDFD | CLONE_PTRACE | CLONE_VFORK | CLONE_PARENT |         \
-	 CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS |                     \
-	 CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED |     \
-	 CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO)
+#define CLONE_SUPPORTED                                                      \
+	(CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |       \
+	 CLONE_PIDFD | CLONE_PTRACE | CLONE_VFORK | CLONE_PARENT |           \
+	 CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | \
+	 CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED |            \
+	 CLONE_CHILD_SETTID | CLONE_IO)
 
 struct clone_req {
 	uint64_t flags;
@@ -227,8 +227,8 @@ SYSCALL0(vfork)
 	return clone_task(&req);
 }
 
-SYSCALL5(clone, uint64_t, flags, uint64_t, stack, uaddr_t, parent_tid,
-	 uaddr_t, child_tid, uint64_t, tls)
+SYSCALL5(clone, uint64_t, flags, uint64_t, stack, uaddr_t, parent_tid, uaddr_t,
+	 child_tid, uint64_t, tls)
 {
 	struct clone_req req = {
 		.flags = flags & ~(uint64_t)CSIGNAL,
@@ -289,8 +289,8 @@ struct task *task_create_init(void (*kfn)(void *arg), void *arg)
 	t->fs = fs_context_create();
 	t->sighand = sighand_alloc();
 	t->group = tgroup_alloc(t);
-	if (IS_ERR_OR_NULL(t->files) || IS_ERR_OR_NULL(t->fs) ||
-	    !t->sighand || !t->group)
+	if (IS_ERR_OR_NULL(t->files) || IS_ERR_OR_NULL(t->fs) || !t->sighand ||
+	    !t->group)
 		goto out_free;
 	rlimits_init_default(t->group->rlim);
 	t->group->pgid = t->pid;

@@ -21,8 +21,8 @@
 #define ROBUST_LIST_LIMIT 2048
 
 struct futex_key {
-	uint64_t a;  /* mm pointer, or pfn for shared */
-	uint64_t b;  /* address, or offset in page */
+	uint64_t a; /* mm pointer, or pfn for shared */
+	uint64_t b; /* address, or offset in page */
 };
 
 struct futex_waiter {
@@ -165,8 +165,8 @@ static long futex_requeue(uaddr_t uaddr, uaddr_t uaddr2, bool private,
 	return done + moved;
 }
 
-static long futex_wake_op(uaddr_t uaddr, uaddr_t uaddr2, bool private,
-			  int n1, int n2, uint32_t op)
+static long futex_wake_op(uaddr_t uaddr, uaddr_t uaddr2, bool private, int n1,
+			  int n2, uint32_t op)
 {
 	unsigned int opc = (op >> 28) & 7, cmp = (op >> 24) & 15;
 	uint32_t oparg = (op >> 12) & 0xfff, cmparg = op & 0xfff;
@@ -262,8 +262,8 @@ static int futex_deadline(uaddr_t uts, int cmd, bool realtime,
 	return 0;
 }
 
-SYSCALL6(futex, uaddr_t, uaddr, int, op, uint32_t, val, uaddr_t, uts,
-	 uaddr_t, uaddr2, uint32_t, val3)
+SYSCALL6(futex, uaddr_t, uaddr, int, op, uint32_t, val, uaddr_t, uts, uaddr_t,
+	 uaddr2, uint32_t, val3)
 {
 	int cmd = op & FUTEX_CMD_MASK;
 	bool private = op & FUTEX_PRIVATE_FLAG;

@@ -66,8 +66,7 @@ static void itimer_real_get(struct tgroup *g, uint64_t *value,
 }
 
 /* Arm ITIMER_REAL value ns from now (0 disarms) with the given interval. */
-static void itimer_real_set(struct tgroup *g, uint64_t value,
-			    uint64_t interval)
+static void itimer_real_set(struct tgroup *g, uint64_t value, uint64_t interval)
 {
 	struct ktimer *t = &g->itimer_real;
 

@@ -265,8 +265,7 @@ static void out_num(struct fmt_out *o, uint64_t v, bool neg, unsigned int base,
 		out_pad(o, ' ', pad);
 }
 
-static const char *parse_spec(const char *fmt, struct fmt_spec *f,
-			      va_list *ap)
+static const char *parse_spec(const char *fmt, struct fmt_spec *f, va_list *ap)
 {
 	*f = (struct fmt_spec){ .prec = -1 };
 	for (;; fmt++) {
@@ -339,9 +338,12 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'x':
 		case 'X':
 		case 'o':
-			u = lng ? va_arg(args, uint64_t) : va_arg(args, unsigned);
+			u = lng ? va_arg(args, uint64_t) :
+				  va_arg(args, unsigned);
 			out_num(&o, u, false,
-				*fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16,
+				*fmt == 'u' ? 10 :
+				*fmt == 'o' ? 8 :
+					      16,
 				*fmt == 'X', &f);
 			break;
 		case 'p':

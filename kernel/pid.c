@@ -65,10 +65,9 @@ static bool pgrp_in_session(int pgid, int sid)
 {
 	struct task *t;
 
-	for_each_task(t)
-		if (t == task_leader(t) && t->state != TASK_ZOMBIE &&
-		    t->group->pgid == pgid && t->group->sid == sid)
-			return true;
+	for_each_task(t) if (t == task_leader(t) && t->state != TASK_ZOMBIE &&
+			     t->group->pgid == pgid &&
+			     t->group->sid == sid) return true;
 	return false;
 }
 
@@ -99,9 +98,8 @@ SYSCALL0(setsid)
 {
 	struct task *me = task_leader(current), *t;
 
-	for_each_task(t)
-		if (t->group->pgid == me->tgid && t->group != me->group)
-			return -EPERM;
+	for_each_task(t) if (t->group->pgid == me->tgid &&
+			     t->group != me->group) return -EPERM;
 	if (me->group->pgid == me->tgid)
 		return -EPERM;
 	me->group->sid = me->tgid;
@@ -173,7 +171,7 @@ SYSCALL3(sched_setscheduler, int, pid, int, policy, uaddr_t, uparam)
 	if (pid && !task_find(pid))
 		return -ESRCH;
 	return policy == SCHED_NORMAL || policy == SCHED_BATCH ||
-		       policy == SCHED_IDLE ?
+			       policy == SCHED_IDLE ?
 		       0 :
 		       -EPERM;
 }

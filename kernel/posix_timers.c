@@ -30,18 +30,18 @@
 
 struct posix_timer {
 	struct list_head link; /* in tgroup.posix_timers, by id */
-	struct ktimer timer;   /* armed unless SIGEV_NONE or disarmed */
+	struct ktimer timer; /* armed unless SIGEV_NONE or disarmed */
 	struct tgroup *group;
 	int id;
 	int clock;
-	int notify;            /* SIGEV_SIGNAL, SIGEV_NONE or SIGEV_THREAD_ID */
+	int notify; /* SIGEV_SIGNAL, SIGEV_NONE or SIGEV_THREAD_ID */
 	int signo;
-	int tid;               /* SIGEV_THREAD_ID target */
+	int tid; /* SIGEV_THREAD_ID target */
 	uint64_t sigval;
 	bool armed;
-	uint64_t expires;      /* absolute monotonic ns of the next expiry */
-	uint64_t interval;     /* ns; 0 for one-shot */
-	int overrun_last;      /* overrun of the latest signal sent */
+	uint64_t expires; /* absolute monotonic ns of the next expiry */
+	uint64_t interval; /* ns; 0 for one-shot */
+	int overrun_last; /* overrun of the latest signal sent */
 };
 
 /* The guest's siginfo for SI_TIMER (the _timer member of the union). */
@@ -115,8 +115,8 @@ static void timer_notify(struct posix_timer *pt, uint64_t skipped)
 	queued = queued_info(queue, pt);
 	if (queued) {
 		kmemcpy(&info, queued, sizeof(info));
-		info.ts_overrun = overrun_clamp((uint64_t)info.ts_overrun +
-						1 + skipped);
+		info.ts_overrun =
+			overrun_clamp((uint64_t)info.ts_overrun + 1 + skipped);
 		kmemcpy(queued, &info, sizeof(info));
 		pt->overrun_last = info.ts_overrun;
 		return;

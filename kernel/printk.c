@@ -20,7 +20,7 @@
 
 struct printk_state {
 	char ring[LOG_SIZE];
-	size_t head;    /* total bytes ever written */
+	size_t head; /* total bytes ever written */
 	int console_level;
 	const struct printk_sink *sink;
 	bool line_open; /* the last message did not end in a newline */

@@ -140,9 +140,7 @@ struct task *task_find(int pid)
 
 	if (pid <= 0)
 		return NULL;
-	for_each_task(t)
-		if (t->pid == pid)
-			return t;
+	for_each_task(t) if (t->pid == pid) return t;
 	return NULL;
 }
 

@@ -75,7 +75,13 @@ struct sigaction_k {
 	uint64_t mask;
 };
 
-enum sig_default { DEF_TERM, DEF_CORE, DEF_IGN, DEF_STOP, DEF_CONT };
+enum sig_default {
+	DEF_TERM,
+	DEF_CORE,
+	DEF_IGN,
+	DEF_STOP,
+	DEF_CONT
+};
 
 static enum sig_default sig_default_action(int sig)
 {
@@ -264,7 +270,8 @@ int send_sig_pgrp(int pgid, int sig, const void *info)
 	struct task *t;
 	int found = 0;
 
-	for_each_task(t) {
+	for_each_task(t)
+	{
 		if (t == task_leader(t) && t->group->pgid == pgid &&
 		    t->state != TASK_ZOMBIE && t->state != TASK_DEAD) {
 			send_sig_proc(t, sig, info);
@@ -278,14 +285,16 @@ bool pgrp_is_orphaned(int pgid)
 {
 	struct task *t;
 
-	for_each_task(t) {
+	for_each_task(t)
+	{
 		struct task *p;
 
 		if (t != task_leader(t) || t->group->pgid != pgid ||
 		    t->state == TASK_ZOMBIE)
 			continue;
 		p = t->parent;
-		if (p && p->group->pgid != pgid && p->group->sid == t->group->sid)
+		if (p && p->group->pgid != pgid &&
+		    p->group->sid == t->group->sid)
 			return false;
 	}
 	return true;
@@ -317,9 +326,11 @@ static int dequeue_signal(struct task *t, struct ksiginfo *info)
 		sig = SIGKILL;
 	else if (ready & (sigbit(SIGSEGV) | sigbit(SIGBUS) | sigbit(SIGILL) |
 			  sigbit(SIGFPE) | sigbit(SIGTRAP)))
-		sig = __builtin_ctzll(ready & (sigbit(SIGSEGV) | sigbit(SIGBUS) |
-					       sigbit(SIGILL) | sigbit(SIGFPE) |
-					       sigbit(SIGTRAP))) + 1;
+		sig = __builtin_ctzll(ready &
+				      (sigbit(SIGSEGV) | sigbit(SIGBUS) |
+				       sigbit(SIGILL) | sigbit(SIGFPE) |
+				       sigbit(SIGTRAP))) +
+		      1;
 	else if (ready)
 		sig = __builtin_ctzll(ready) + 1;
 	else
@@ -348,8 +359,7 @@ static bool on_altstack(struct task *t, uint64_t sp)
 	return t->sas_size && sp > t->sas_sp && sp - t->sas_sp <= t->sas_size;
 }
 
-static void regs_to_sigcontext(const struct os_regs *r,
-			       struct sigcontext_k *mc)
+static void regs_to_sigcontext(const struct os_regs *r, struct sigcontext_k *mc)
 {
 	mc->r8 = r->r8;
 	mc->r9 = r->r9;
@@ -373,8 +383,7 @@ static void regs_to_sigcontext(const struct os_regs *r,
 	mc->ss = (uint16_t)r->ss;
 }
 
-static void sigcontext_to_regs(const struct sigcontext_k *mc,
-			       struct os_regs *r)
+static void sigcontext_to_regs(const struct sigcontext_k *mc, struct os_regs *r)
 {
 	r->r8 = mc->r8;
 	r->r9 = mc->r9;
@@ -422,9 +431,9 @@ static int setup_frame(struct task *t, int sig, struct ksigaction *ka,
 	frame.uc.flags = UC_SIGCONTEXT_SS_K | UC_STRICT_RESTORE_SS_K;
 	frame.uc.stack.sp = t->sas_sp;
 	frame.uc.stack.size = t->sas_size;
-	frame.uc.stack.flags = t->sas_size ? (on_altstack(t, t->regs.rsp) ?
-					      SS_ONSTACK_K : 0) :
-					     SS_DISABLE_K;
+	frame.uc.stack.flags =
+		t->sas_size ? (on_altstack(t, t->regs.rsp) ? SS_ONSTACK_K : 0) :
+			      SS_DISABLE_K;
 	regs_to_sigcontext(&t->regs, &frame.uc.mc);
 	frame.uc.mc.fpstate = fpaddr;
 	frame.uc.mc.oldmask = oldmask;
@@ -792,8 +801,8 @@ SYSCALL0(pause)
 	return -ERESTARTNOHAND;
 }
 
-SYSCALL4(rt_sigtimedwait, uaddr_t, uset, uaddr_t, uinfo, uaddr_t, uts,
-	 size_t, sigsetsize)
+SYSCALL4(rt_sigtimedwait, uaddr_t, uset, uaddr_t, uinfo, uaddr_t, uts, size_t,
+	 sigsetsize)
 {
 	struct task *t = current;
 	struct __kernel_timespec ts;
@@ -884,7 +893,8 @@ SYSCALL2(kill, int, pid, int, sig)
 		return kill_proc(task_leader(t), sig, &si);
 	}
 	pgid = pid == 0 ? current->group->pgid : -pid;
-	for_each_task(t) {
+	for_each_task(t)
+	{
 		if (t != task_leader(t) || t->state == TASK_ZOMBIE ||
 		    t->state == TASK_DEAD)
 			continue;
@@ -938,8 +948,7 @@ static long queue_info(int tgid, int tid, int sig, uaddr_t uinfo)
 	if (copy_from_user(&si, uinfo, sizeof(si)))
 		return -EFAULT;
 	/* Only the kernel may forge kernel or kill() codes for others. */
-	if ((si.code >= 0 || si.code == SI_TKILL_K) &&
-	    (tgid != current->tgid))
+	if ((si.code >= 0 || si.code == SI_TKILL_K) && (tgid != current->tgid))
 		return -EPERM;
 	si.signo = sig;
 	t = task_find(tid > 0 ? tid : tgid);
@@ -948,7 +957,8 @@ static long queue_info(int tgid, int tid, int sig, uaddr_t uinfo)
 		return -ESRCH;
 	if (!may_signal(t))
 		return -EPERM;
-	return tid > 0 ? send_sig_task(t, sig, &si) : send_sig_proc(t, sig, &si);
+	return tid > 0 ? send_sig_task(t, sig, &si) :
+			 send_sig_proc(t, sig, &si);
 }
 
 SYSCALL3(rt_sigqueueinfo, int, tgid, int, sig, uaddr_t, uinfo)
@@ -965,10 +975,13 @@ SYSCALL2(sigaltstack, uaddr_t, uss, uaddr_t, uoss)
 {
 	struct task *t = current;
 	struct stack_k ss, old = {
-		.sp = t->sas_sp, .size = t->sas_size,
-		.flags = t->sas_size ? (on_altstack(t, t->regs.rsp) ?
-					SS_ONSTACK_K : 0) | t->sas_flags :
-				       SS_DISABLE_K,
+		.sp = t->sas_sp,
+		.size = t->sas_size,
+		.flags = t->sas_size ?
+				 (on_altstack(t, t->regs.rsp) ? SS_ONSTACK_K :
+								0) |
+					 t->sas_flags :
+				 SS_DISABLE_K,
 	};
 
 	if (uss) {
@@ -976,8 +989,8 @@ SYSCALL2(sigaltstack, uaddr_t, uss, uaddr_t, uoss)
 			return -EFAULT;
 		if (on_altstack(t, t->regs.rsp))
 			return -EPERM;
-		if (ss.flags & ~(SS_DISABLE_K | SS_ONSTACK_K |
-				 (int32_t)SS_AUTODISARM_K))
+		if (ss.flags &
+		    ~(SS_DISABLE_K | SS_ONSTACK_K | (int32_t)SS_AUTODISARM_K))
 			return -EINVAL;
 		if (ss.flags & SS_DISABLE_K) {
 			t->sas_sp = 0;
@@ -1030,7 +1043,7 @@ badframe:
 
 SYSCALL0(restart_syscall)
 {
-	long (*fn)(struct task *t) = current->restart_fn;
+	long (*fn)(struct task * t) = current->restart_fn;
 
 	current->restart_fn = NULL;
 	return fn ? fn(current) : -EINTR;

@@ -195,13 +195,12 @@ static bool prlimit_allowed(const struct task *t)
 
 	if (t->group == current->group || capable_root())
 		return true;
-	return me->uid == c->uid && me->uid == c->euid &&
-	       me->uid == c->suid && me->gid == c->gid &&
-	       me->gid == c->egid && me->gid == c->sgid;
+	return me->uid == c->uid && me->uid == c->euid && me->uid == c->suid &&
+	       me->gid == c->gid && me->gid == c->egid && me->gid == c->sgid;
 }
 
-SYSCALL4(prlimit64, int, pid, unsigned int, resource, uaddr_t, unew,
-	 uaddr_t, uold)
+SYSCALL4(prlimit64, int, pid, unsigned int, resource, uaddr_t, unew, uaddr_t,
+	 uold)
 {
 	struct task *t = current;
 	struct rlimit64 new, old;

@@ -18,8 +18,8 @@
 
 void arch_kstack_init(struct task *t)
 {
-	uint64_t top = ALIGN_DOWN((uint64_t)(uintptr_t)t->kstack +
-					  t->kstack_size, 16);
+	uint64_t top =
+		ALIGN_DOWN((uint64_t)(uintptr_t)t->kstack + t->kstack_size, 16);
 	uint64_t *sp = (uint64_t *)(uintptr_t)top;
 	extern char arch_task_start[];
 	int i;
@@ -34,10 +34,8 @@ static bool pid_in_use(int pid)
 {
 	struct task *t;
 
-	for_each_task(t)
-		if (t->pid == pid || t->group->pgid == pid ||
-		    t->group->sid == pid)
-			return true;
+	for_each_task(t) if (t->pid == pid || t->group->pgid == pid ||
+			     t->group->sid == pid) return true;
 	return false;
 }
 

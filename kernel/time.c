@@ -43,7 +43,8 @@ void ktime_group_cputime(struct tgroup *g, uint64_t *utime, uint64_t *stime)
 
 	*utime = g->utime_ns;
 	*stime = g->stime_ns;
-	for_each_task(t) {
+	for_each_task(t)
+	{
 		if (t->group != g)
 			continue;
 		*utime += t->utime_ns;
@@ -344,8 +345,7 @@ SYSCALL2(nanosleep, uaddr_t, rqtp, uaddr_t, rmtp)
 	return nanosleep_relative(req, rmtp);
 }
 
-SYSCALL4(clock_nanosleep, int, clk, int, flags, uaddr_t, rqtp, uaddr_t,
-	 rmtp)
+SYSCALL4(clock_nanosleep, int, clk, int, flags, uaddr_t, rqtp, uaddr_t, rmtp)
 {
 	uint64_t req, now;
 	int err = ktime_clock_now(clk, &now);

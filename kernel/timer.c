@@ -63,8 +63,8 @@ uint64_t ktimer_run_expired(void)
 	uint64_t now = time_mono_ns();
 
 	while (!list_empty(&timers.armed)) {
-		struct ktimer *t = list_first_entry(&timers.armed,
-						    struct ktimer, link);
+		struct ktimer *t =
+			list_first_entry(&timers.armed, struct ktimer, link);
 
 		if (t->expires > now) {
 			return t->expires;

@@ -13,8 +13,8 @@ pfn_t page_alloc_contig(size_t n);
 
 /* Page table entries: the physical address plus these bits. */
 #define PTE_PRESENT 0x1ULL
-#define PTE_WRITE 0x2ULL  /* mapped writable in the stub */
-#define PTE_READ 0x4ULL   /* the guest may read it (not PROT_NONE) */
+#define PTE_WRITE 0x2ULL /* mapped writable in the stub */
+#define PTE_READ 0x4ULL /* the guest may read it (not PROT_NONE) */
 #define PTE_ADDR_MASK 0x000ffffffffff000ULL
 
 static inline pfn_t pte_pfn(uint64_t pte)

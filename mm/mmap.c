@@ -20,10 +20,10 @@ static unsigned int prot_to_vm(unsigned long prot)
 	       (prot & PROT_EXEC ? VM_EXEC : 0);
 }
 
-#define MAP_KNOWN_FLAGS                                                    \
-	(MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE | MAP_FIXED |      \
-	 MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_DENYWRITE | MAP_EXECUTABLE |  \
-	 MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK |        \
+#define MAP_KNOWN_FLAGS                                                   \
+	(MAP_SHARED | MAP_PRIVATE | MAP_SHARED_VALIDATE | MAP_FIXED |     \
+	 MAP_ANONYMOUS | MAP_GROWSDOWN | MAP_DENYWRITE | MAP_EXECUTABLE | \
+	 MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK |       \
 	 MAP_STACK | MAP_HUGETLB | MAP_FIXED_NOREPLACE | MAP_32BIT)
 
 long vm_mmap(uint64_t addr, uint64_t len, unsigned long prot,
@@ -130,9 +130,8 @@ SYSCALL1(brk, uint64_t, newbrk)
 		/* The same overcommit rule as for anonymous mmap. */
 		if ((newtop - oldtop) / PAGE_SIZE > phys_total_pages())
 			return (long)mm->brk;
-		r = mm_map(mm, oldtop, newtop - oldtop,
-			   VM_READ | VM_WRITE, MAP_FIXED_NOREPLACE, NULL, 0,
-			   "[heap]");
+		r = mm_map(mm, oldtop, newtop - oldtop, VM_READ | VM_WRITE,
+			   MAP_FIXED_NOREPLACE, NULL, 0, "[heap]");
 		if (r < 0)
 			return (long)mm->brk;
 	} else if (newtop < oldtop) {
@@ -143,8 +142,8 @@ SYSCALL1(brk, uint64_t, newbrk)
 	return (long)newbrk;
 }
 
-SYSCALL5(mremap, uint64_t, old, uint64_t, oldlen, uint64_t, newlen, int,
-	 flags, uint64_t, newaddr)
+SYSCALL5(mremap, uint64_t, old, uint64_t, oldlen, uint64_t, newlen, int, flags,
+	 uint64_t, newaddr)
 {
 	if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))
 		return -EINVAL;

@@ -36,7 +36,7 @@ uint64_t *pgtable_walk(struct mm *mm, uint64_t addr, bool create)
 			if (!create)
 				return NULL;
 			*slot = (uint64_t)(uintptr_t)kzalloc(ENTRIES *
-							      sizeof(uint64_t));
+							     sizeof(uint64_t));
 			if (!*slot)
 				return NULL;
 		}
@@ -64,8 +64,8 @@ void pgtable_free(struct mm *mm)
 	mm->pgd = NULL;
 }
 
-static void walk_range(struct mm *mm, uint64_t *table, int level,
-		       uint64_t base, uint64_t start, uint64_t end,
+static void walk_range(struct mm *mm, uint64_t *table, int level, uint64_t base,
+		       uint64_t start, uint64_t end,
 		       void (*fn)(struct mm *, uint64_t, uint64_t *, void *),
 		       void *arg)
 {

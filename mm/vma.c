@@ -137,8 +137,7 @@ static void vma_merge_around(struct mm *mm, struct vma *v)
 	}
 }
 
-static void release_pte(struct mm *mm, uint64_t addr, uint64_t *pte,
-			void *arg)
+static void release_pte(struct mm *mm, uint64_t addr, uint64_t *pte, void *arg)
 {
 	page_put(pte_pfn(*pte));
 	*pte = 0;
@@ -163,8 +162,7 @@ static int unmap_range(struct mm *mm, uint64_t start, uint64_t end)
 	int err;
 
 	list_for_each_entry(v, &mm->vmas, link)
-		if (v->start < end && v->end > start &&
-		    (v->flags & VM_SPECIAL))
+		if (v->start < end && v->end > start && (v->flags & VM_SPECIAL))
 			return -EINVAL;
 	list_for_each_entry_safe(v, tmp, &mm->vmas, link) {
 		if (v->end <= start || v->start >= end)
@@ -241,8 +239,7 @@ static long map_region(struct mm *mm, uint64_t addr, uint64_t len,
 		}
 	} else {
 		addr = ALIGN_DOWN(addr, PAGE_SIZE);
-		if (!addr || addr < GUEST_LOW_LIMIT ||
-		    addr + len > GUEST_TOP ||
+		if (!addr || addr < GUEST_LOW_LIMIT || addr + len > GUEST_TOP ||
 		    !range_free(mm, addr, addr + len))
 			addr = find_free_area(mm, len);
 		if (!addr)
@@ -541,8 +538,7 @@ struct protect_arg {
 	struct vma *vma;
 };
 
-static void protect_pte(struct mm *mm, uint64_t addr, uint64_t *pte,
-			void *arg)
+static void protect_pte(struct mm *mm, uint64_t addr, uint64_t *pte, void *arg)
 {
 	struct vma *v = ((struct protect_arg *)arg)->vma;
 	pfn_t pfn = pte_pfn(*pte);
@@ -558,8 +554,7 @@ static void protect_pte(struct mm *mm, uint64_t addr, uint64_t *pte,
 	mmu_queue_protect(mm, addr, PAGE_SIZE, vma_host_prot(v, e));
 }
 
-int mm_protect(struct mm *mm, uint64_t addr, uint64_t len,
-	       unsigned int vmflags)
+int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, unsigned int vmflags)
 {
 	uint64_t end, pos;
 	struct vma *v, *tmp;
@@ -578,8 +573,8 @@ int mm_protect(struct mm *mm, uint64_t addr, uint64_t len,
 			return -ENOMEM;
 		if (v->flags & VM_SPECIAL)
 			return -EINVAL;
-		if ((vmflags & VM_WRITE) && (v->flags & VM_SHARED) &&
-		    v->file && !(v->file->mode & FMODE_WRITE))
+		if ((vmflags & VM_WRITE) && (v->flags & VM_SHARED) && v->file &&
+		    !(v->file->mode & FMODE_WRITE))
 			return -EACCES;
 		pos = v->end;
 	}
@@ -775,8 +770,8 @@ out_put:
 }
 
 /* Move the PTEs of [old, old+len) to new (already a free VMA range). */
-static void move_ptes(struct mm *mm, struct vma *nv, uint64_t old,
-		      uint64_t new, uint64_t len)
+static void move_ptes(struct mm *mm, struct vma *nv, uint64_t old, uint64_t new,
+		      uint64_t len)
 {
 	uint64_t off;
 
@@ -824,8 +819,7 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t oldlen, uint64_t newlen,
 			return (long)old;
 		}
 		/* Grow in place when the VMA ends here and room follows. */
-		if (old + oldlen == v->end &&
-		    old + newlen <= GUEST_TOP &&
+		if (old + oldlen == v->end && old + newlen <= GUEST_TOP &&
 		    range_free(mm, v->end, old + newlen)) {
 			mm->total_vm_pages += (newlen - oldlen) / PAGE_SIZE;
 			v->end = old + newlen;

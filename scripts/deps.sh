@@ -12,7 +12,7 @@ set -euo pipefail
 
 build_pkgs=(gcc make libc6-dev linux-libc-dev busybox-static cpio gzip
 	e2fsprogs pkg-config check python3)
-test_pkgs=("${build_pkgs[@]}" tmux uml-utilities)
+test_pkgs=("${build_pkgs[@]}" tmux uml-utilities gdb util-linux)
 bench_pkgs=("${test_pkgs[@]}" user-mode-linux)
 
 mode=${1:-build}

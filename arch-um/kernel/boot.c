@@ -159,12 +159,28 @@ static void load_initrd(const char *path)
 	os_heap_free(data);
 }
 
+/* /proc/cmdline: the words of the command line, space separated. */
+static void set_proc_cmdline(int argc, char **argv)
+{
+	char buf[4096];
+	size_t len = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 1; i < argc; i++) {
+		if (i > 1)
+			len = kstrlcat(buf, " ", sizeof(buf));
+		len = kstrlcat(buf, argv[i], sizeof(buf));
+	}
+	(void)len;
+	procfs_set_cmdline(buf);
+}
+
 static __noreturn void fail(const char *what, int err)
 {
 	char buf[ERRBUF];
 
-	ksnprintf(buf, sizeof(buf), "linux: %s failed: error %d\n", what,
-		  -err);
+	ksnprintf(buf, sizeof(buf), "linux: %s failed: error %d\n", what, -err);
 	print_host(buf);
 	os_exit(1);
 }
@@ -220,6 +236,7 @@ int kernel_main(int argc, char **argv)
 	r = console_init();
 	if (r)
 		fail("starting the console", r);
+	set_proc_cmdline(argc, argv);
 	if (bp->initrd)
 		load_initrd(bp->initrd);
 	task_create_init(init_main, NULL);
@@ -243,8 +260,8 @@ __noreturn void machine_restart(void)
 	machine_halt(1);
 }
 
-SYSCALL4(reboot, unsigned int, magic1, unsigned int, magic2,
-	 unsigned int, cmd, uaddr_t, arg)
+SYSCALL4(reboot, unsigned int, magic1, unsigned int, magic2, unsigned int, cmd,
+	 uaddr_t, arg)
 {
 	if (current->cred.euid != 0)
 		return -EPERM;

@@ -105,8 +105,8 @@ int mmu_host_create(struct mm *mm)
 		goto out_pages;
 	}
 	if (!mmu.vdso_known) {
-		err = os_stub_vdso_range(h->pid, &mmu.vdso_start,
-					 &mmu.vdso_end, &mmu.vdso);
+		err = os_stub_vdso_range(h->pid, &mmu.vdso_start, &mmu.vdso_end,
+					 &mmu.vdso);
 		if (err) {
 			printk(KERN_ERR "mm: host vDSO not found: %d\n", err);
 			goto out_kill;
@@ -153,8 +153,8 @@ int mm_host_pid(struct mm *mm)
 	return mm->host ? mm->host->pid : -1;
 }
 
-static int queue_op(struct mm *mm, uint32_t kind, uint64_t addr,
-		    uint64_t len, uint64_t offset, unsigned int prot)
+static int queue_op(struct mm *mm, uint32_t kind, uint64_t addr, uint64_t len,
+		    uint64_t offset, unsigned int prot)
 {
 	struct os_stub_data *d = mm->host->data;
 	struct os_mmop *last;
@@ -176,8 +176,11 @@ static int queue_op(struct mm *mm, uint32_t kind, uint64_t addr,
 			return err;
 	}
 	d->ops[d->nr_ops++] = (struct os_mmop){
-		.kind = kind, .prot = prot, .addr = addr,
-		.len = len, .offset = offset,
+		.kind = kind,
+		.prot = prot,
+		.addr = addr,
+		.len = len,
+		.offset = offset,
 	};
 	return 0;
 }

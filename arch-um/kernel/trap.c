@@ -123,7 +123,8 @@ static void handle_trap(struct task *t, const struct os_trap *trap)
 		if (t->regs.rip - 2 >= OS_STUB_CODE &&
 		    t->regs.rip - 2 < OS_STUB_END) {
 			printk(KERN_WARNING "%s[%d]: syscall from the stub "
-					    "page: killed\n", t->comm, t->pid);
+					    "page: killed\n",
+			       t->comm, t->pid);
 			send_sig_task(t, SIGKILL, NULL);
 			return;
 		}
@@ -138,8 +139,8 @@ static void handle_trap(struct task *t, const struct os_trap *trap)
 	case OS_TRAP_INTERRUPT:
 		break;
 	case OS_TRAP_DIED:
-		printk(KERN_ERR "%s[%d]: address space process died\n",
-		       t->comm, t->pid);
+		printk(KERN_ERR "%s[%d]: address space process died\n", t->comm,
+		       t->pid);
 		do_group_exit(SIGKILL);
 	}
 }
@@ -157,7 +158,8 @@ __noreturn void arch_user_loop(void)
 		signal_deliver(t);
 		if (mm_flush(t->mm)) {
 			printk(KERN_ERR "%s[%d]: cannot update its address "
-					"space: killed\n", t->comm, t->pid);
+					"space: killed\n",
+			       t->comm, t->pid);
 			do_group_exit(SIGKILL);
 		}
 		fpu_switch_to(t);

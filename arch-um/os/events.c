@@ -169,7 +169,8 @@ void os_tick_start(uint64_t period_ns)
 	if (os_events.tick_on)
 		return;
 	it.it_interval.tv_sec = (time_t)(period_ns / 1000000000ULL);
-	it.it_interval.tv_usec = (suseconds_t)(period_ns % 1000000000ULL / 1000);
+	it.it_interval.tv_usec =
+		(suseconds_t)(period_ns % 1000000000ULL / 1000);
 	it.it_value = it.it_interval;
 	setitimer(ITIMER_REAL, &it, NULL);
 	os_events.tick_on = true;

@@ -54,13 +54,12 @@ int os_physmem_create(uint64_t size, void **base)
 	*base = p;
 	return fd;
 
-out_close:
-	{
-		int err = errno;
+out_close : {
+	int err = errno;
 
-		close(fd);
-		return -err;
-	}
+	close(fd);
+	return -err;
+}
 }
 
 int os_physmem_discard(int fd, uint64_t offset, uint64_t len)

@@ -142,18 +142,18 @@ struct os_fpregs {
 
 /* Why a guest stopped running. */
 enum os_trap_kind {
-	OS_TRAP_SYSCALL,   /* regs hold the syscall, nothing executed */
-	OS_TRAP_SEGV,      /* memory fault at addr */
-	OS_TRAP_SIGNAL,    /* a synchronous host signal: SIGILL, SIGFPE... */
+	OS_TRAP_SYSCALL, /* regs hold the syscall, nothing executed */
+	OS_TRAP_SEGV, /* memory fault at addr */
+	OS_TRAP_SIGNAL, /* a synchronous host signal: SIGILL, SIGFPE... */
 	OS_TRAP_INTERRUPT, /* preempted by the tick or an async host signal */
-	OS_TRAP_DIED,      /* the stub process is gone */
+	OS_TRAP_DIED, /* the stub process is gone */
 };
 
 struct os_trap {
 	enum os_trap_kind kind;
-	int signo;      /* OS_TRAP_SIGNAL / OS_TRAP_SEGV: host signal */
-	int code;       /* si_code */
-	uint64_t addr;  /* fault address (si_addr) */
+	int signo; /* OS_TRAP_SIGNAL / OS_TRAP_SEGV: host signal */
+	int code; /* si_code */
+	uint64_t addr; /* fault address (si_addr) */
 };
 
 /* Where the stub lives in every guest address space. */
@@ -189,17 +189,17 @@ struct os_mmop {
  */
 struct os_stub_data {
 	uint64_t nr_ops;
-	int64_t result;   /* 0, or -errno of the first failed op */
-	uint64_t failed;  /* index of that op */
-	uint64_t vdso;    /* host vDSO address seen by the stub at start */
+	int64_t result; /* 0, or -errno of the first failed op */
+	uint64_t failed; /* index of that op */
+	uint64_t vdso; /* host vDSO address seen by the stub at start */
 	struct os_mmop ops[];
 };
 
 /* The top of the data area is the stub's own stack. */
 #define OS_STUB_STACK_SIZE 1024
-#define OS_STUB_MAX_OPS                                                   \
-	((OS_STUB_DATA_SIZE - OS_STUB_STACK_SIZE -                         \
-	  sizeof(struct os_stub_data)) /                                   \
+#define OS_STUB_MAX_OPS                            \
+	((OS_STUB_DATA_SIZE - OS_STUB_STACK_SIZE - \
+	  sizeof(struct os_stub_data)) /           \
 	 sizeof(struct os_mmop))
 
 /*
@@ -229,8 +229,7 @@ int os_stub_set_fpregs(int pid, const struct os_fpregs *fp);
  * Find the host's vvar/vdso area in a stub's maps: [*start, *end) is every
  * special mapping the stub must keep; *vdso is the vDSO's ELF image.
  */
-int os_stub_vdso_range(int pid, uint64_t *start, uint64_t *end,
-		       uint64_t *vdso);
+int os_stub_vdso_range(int pid, uint64_t *start, uint64_t *end, uint64_t *vdso);
 
 /* ---- console and serial line channels (drivers/char/chan.c) ---- */
 /*

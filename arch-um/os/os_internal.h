@@ -9,13 +9,13 @@
 void os_process_save_args(int argc, char **argv);
 
 /* Retry a host call while it fails with EINTR. */
-#define OS_RETRY(expr)                                                     \
-	({                                                                 \
-		long __r;                                                  \
-		do                                                         \
-			__r = (long)(expr);                                \
-		while (__r < 0 && errno == EINTR);                         \
-		__r;                                                       \
+#define OS_RETRY(expr)                             \
+	({                                         \
+		long __r;                          \
+		do                                 \
+			__r = (long)(expr);        \
+		while (__r < 0 && errno == EINTR); \
+		__r;                               \
 	})
 
 #endif

@@ -287,8 +287,7 @@ int os_stub_set_fpregs(int pid, const struct os_fpregs *fp)
 	return ptrace(PTRACE_SETFPREGS, pid, NULL, (void *)fp) ? -errno : 0;
 }
 
-int os_stub_vdso_range(int pid, uint64_t *start, uint64_t *end,
-		       uint64_t *vdso)
+int os_stub_vdso_range(int pid, uint64_t *start, uint64_t *end, uint64_t *vdso)
 {
 	char path[64], line[512];
 	FILE *f;

@@ -143,6 +143,18 @@ int main(int argc, char **argv)
 		*null = 1;
 		return 1;
 	}
+	/*
+	 * Jump into the kernel's stub code (its fixed address in every guest
+	 * address space) and let it try its host syscalls: the kernel must
+	 * kill the process (SIGKILL) rather than let anything reach the host.
+	 * Natively nothing is mapped there and this is a SIGSEGV.
+	 */
+	if (argc > 1 && strcmp(argv[1], "stubjump") == 0) {
+		void (*stub)(void) = (void (*)(void))0x7ff000000000UL;
+
+		stub();
+		return 1;
+	}
 	if (argc > 2 && strcmp(argv[1], "forks") == 0) {
 		fork_until_failure(atol(argv[2]));
 		return tg_pass();

@@ -321,12 +321,14 @@ static void test_times(void)
 	write_file("u", "u");
 	CHECK(utimensat(AT_FDCWD, "u", ts, 0) == 0);
 	CHECK(stat("u", &st) == 0);
-	CHECK(st.st_atim.tv_sec == 1000000000 && st.st_mtim.tv_sec == 1200000000);
+	CHECK(st.st_atim.tv_sec == 1000000000 &&
+	      st.st_mtim.tv_sec == 1200000000);
 	ts[0].tv_nsec = UTIME_OMIT;
 	ts[1].tv_nsec = UTIME_NOW;
 	CHECK(utimensat(AT_FDCWD, "u", ts, 0) == 0);
 	CHECK(stat("u", &st) == 0);
-	CHECK(st.st_atim.tv_sec == 1000000000 && st.st_mtim.tv_sec > 1500000000);
+	CHECK(st.st_atim.tv_sec == 1000000000 &&
+	      st.st_mtim.tv_sec > 1500000000);
 	CHECK(unlink("u") == 0);
 	tg_ok("utimensat");
 }
@@ -374,7 +376,8 @@ int main(int argc, char **argv)
 	char top[PATH_MAX];
 
 	tg_init("files");
-	snprintf(dir, sizeof(dir), "%s/filesXXXXXX", argc > 1 ? argv[1] : "/tmp");
+	snprintf(dir, sizeof(dir), "%s/filesXXXXXX",
+		 argc > 1 ? argv[1] : "/tmp");
 	CHECK(mkdtemp(dir) != NULL);
 	CHECK(chdir(dir) == 0);
 	CHECK(realpath(".", top) != NULL);

@@ -148,7 +148,9 @@ static void test_echild(void)
 
 static void test_many_children(void)
 {
-	enum { NCHILD = 20 };
+	enum {
+		NCHILD = 20
+	};
 	int sum = 0, status;
 	pid_t pid;
 

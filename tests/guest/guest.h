@@ -27,8 +27,7 @@ static inline void tg_init(const char *name)
 
 /* Report a failed check and end the process (a child's failure reaches the
  * parent through its exit status). */
-static inline void __attribute__((noreturn))
-tg_fail(int line, const char *what)
+static inline void __attribute__((noreturn)) tg_fail(int line, const char *what)
 {
 	int err = errno;
 
@@ -38,19 +37,19 @@ tg_fail(int line, const char *what)
 	_exit(1);
 }
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond))                                                   \
-			tg_fail(__LINE__, #cond);                              \
+#define CHECK(cond)                               \
+	do {                                      \
+		if (!(cond))                      \
+			tg_fail(__LINE__, #cond); \
 	} while (0)
 
 /* CHECK that a call failed with the given errno. */
-#define CHECK_ERR(call, err)                                                   \
-	do {                                                                   \
-		errno = 0;                                                     \
-		long tg_rc_ = (long)(call);                                    \
-		if (tg_rc_ != -1 || errno != (err))                            \
-			tg_fail(__LINE__, #call " fails with " #err);          \
+#define CHECK_ERR(call, err)                                          \
+	do {                                                          \
+		errno = 0;                                            \
+		long tg_rc_ = (long)(call);                           \
+		if (tg_rc_ != -1 || errno != (err))                   \
+			tg_fail(__LINE__, #call " fails with " #err); \
 	} while (0)
 
 static inline void tg_ok(const char *what)

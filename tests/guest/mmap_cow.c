@@ -93,8 +93,8 @@ static int make_file(const char *path, size_t len)
 static void test_file_private(const char *path)
 {
 	int fd = make_file(path, 4 * PAGE);
-	char *p = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE,
-		       fd, 0);
+	char *p = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd,
+		       0);
 	char c;
 
 	CHECK(p != MAP_FAILED);
@@ -110,8 +110,8 @@ static void test_file_private(const char *path)
 static void test_file_shared(const char *path)
 {
 	int fd = make_file(path, 2 * PAGE);
-	char *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       fd, 0);
+	char *p =
+		mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	char c;
 
 	CHECK(p != MAP_FAILED);

@@ -55,7 +55,10 @@ static void test_pipe2_nonblock(void)
 
 static void test_atomic_writers(void)
 {
-	enum { WRITERS = 4, RECORDS = 100 };
+	enum {
+		WRITERS = 4,
+		RECORDS = 100
+	};
 	static char data[WRITERS * RECORDS * PIPE_BUF];
 	int fds[2], status;
 	size_t got = 0;

@@ -14,7 +14,10 @@
 
 #include "guest.h"
 
-enum { NTHREADS = 8, INCREMENTS = 20000 };
+enum {
+	NTHREADS = 8,
+	INCREMENTS = 20000
+};
 
 static long futex(volatile int *uaddr, int op, int val,
 		  const struct timespec *ts)
@@ -53,7 +56,10 @@ static void test_mutex(void)
 	tg_ok("eight threads count under a mutex");
 }
 
-enum { QUEUE = 16, ITEMS = 5000 };
+enum {
+	QUEUE = 16,
+	ITEMS = 5000
+};
 static pthread_cond_t not_empty = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t not_full = PTHREAD_COND_INITIALIZER;
 static int queue[QUEUE];

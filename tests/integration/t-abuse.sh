@@ -2,7 +2,8 @@
 # Hostile guests must not hurt the kernel: a segfault reaches the parent
 # shell as SIGSEGV (status 139); bad pointers give EFAULT; allocations
 # beyond mem= fail or are killed; fork until failure then reap; unknown raw
-# syscalls give -ENOSYS. Afterwards the machine still runs and powers off.
+# syscalls give -ENOSYS; a jump into the stub's code to make host syscalls
+# gets the process killed. Afterwards the machine still runs and powers off.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -14,6 +15,7 @@ $GUEST_PROLOGUE
 cd /tmp
 sh -c 'kill -SEGV \$\$'; echo "kill-segv=\$?"
 /t/abuse segv; echo "null-deref=\$?"
+/t/abuse stubjump; echo "stubjump=\$?"
 /t/abuse; echo "efault-enomem=\$?"
 /t/abuse oom 384; echo "oom=\$?"
 /t/abuse forks 1000; echo "forks=\$?"
@@ -22,7 +24,7 @@ echo "still alive"
 poweroff -f
 SCRIPT
 BOOT_MEM=256M boot_script "$WORK/abuse.sh" "$GUEST_DIR/abuse" "$GUEST_DIR/nosys"
-for want in kill-segv=139 null-deref=139 efault-enomem=0 oom=0 forks=0 \
+for want in kill-segv=139 null-deref=139 stubjump=137 efault-enomem=0 oom=0 forks=0 \
 	nosys=0 "still alive"; do
 	assert_line "$want"
 done

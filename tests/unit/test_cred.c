@@ -35,17 +35,23 @@ struct task *task_find(int pid)
 
 static struct cred uids(uint32_t r, uint32_t e, uint32_t s)
 {
-	struct cred c = { .uid = r, .euid = e, .suid = s, .fsuid = e,
-			  .gid = 100, .egid = 100, .sgid = 100, .fsgid = 100 };
+	struct cred c = { .uid = r,
+			  .euid = e,
+			  .suid = s,
+			  .fsuid = e,
+			  .gid = 100,
+			  .egid = 100,
+			  .sgid = 100,
+			  .fsgid = 100 };
 	return c;
 }
 
-#define ck_uids(c, r, e, s, fs)                                            \
-	do {                                                               \
-		ck_assert_uint_eq((c).uid, (r));                           \
-		ck_assert_uint_eq((c).euid, (e));                          \
-		ck_assert_uint_eq((c).suid, (s));                          \
-		ck_assert_uint_eq((c).fsuid, (fs));                        \
+#define ck_uids(c, r, e, s, fs)                     \
+	do {                                        \
+		ck_assert_uint_eq((c).uid, (r));    \
+		ck_assert_uint_eq((c).euid, (e));   \
+		ck_assert_uint_eq((c).suid, (s));   \
+		ck_assert_uint_eq((c).fsuid, (fs)); \
 	} while (0)
 
 START_TEST(setuid_as_root_sets_all_ids)
@@ -143,8 +149,7 @@ START_TEST(setresuid_unprivileged_foreign_id_fails_atomically)
 {
 	struct cred c = uids(1000, 2000, 3000);
 
-	ck_assert_int_eq(cred_setresuid(&c, 2000, 1000, 4000, false),
-			 -EPERM);
+	ck_assert_int_eq(cred_setresuid(&c, 2000, 1000, 4000, false), -EPERM);
 	ck_uids(c, 1000, 2000, 3000, 2000);
 }
 END_TEST

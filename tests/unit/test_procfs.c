@@ -51,9 +51,14 @@ static char *maps_line(const struct proc_maps_line *l)
 START_TEST(maps_file_line_matches_linux_column_layout)
 {
 	struct proc_maps_line l = {
-		.start = 0x55bdf41be000ULL, .end = 0x55bdf41c0000ULL,
-		.flags = VM_READ, .offset = 0, .major = 0xfe, .minor = 0,
-		.ino = 247134, .name = "/usr/bin/cat",
+		.start = 0x55bdf41be000ULL,
+		.end = 0x55bdf41c0000ULL,
+		.flags = VM_READ,
+		.offset = 0,
+		.major = 0xfe,
+		.minor = 0,
+		.ino = 247134,
+		.name = "/usr/bin/cat",
 	};
 	char *s = maps_line(&l);
 
@@ -67,9 +72,14 @@ END_TEST
 START_TEST(maps_short_addresses_pad_to_eight_digits)
 {
 	struct proc_maps_line l = {
-		.start = 0x400000, .end = 0x401000,
-		.flags = VM_READ | VM_EXEC, .offset = 0x1000, .major = 0,
-		.minor = 2, .ino = 7, .name = "/bin/busybox",
+		.start = 0x400000,
+		.end = 0x401000,
+		.flags = VM_READ | VM_EXEC,
+		.offset = 0x1000,
+		.major = 0,
+		.minor = 2,
+		.ino = 7,
+		.name = "/bin/busybox",
 	};
 	char *s = maps_line(&l);
 
@@ -83,7 +93,8 @@ END_TEST
 START_TEST(maps_anonymous_line_keeps_trailing_space)
 {
 	struct proc_maps_line l = {
-		.start = 0x5e5000, .end = 0x5ec000,
+		.start = 0x5e5000,
+		.end = 0x5ec000,
 		.flags = VM_READ | VM_WRITE,
 	};
 	char *s = maps_line(&l);
@@ -96,7 +107,8 @@ END_TEST
 START_TEST(maps_shared_and_named_anonymous_lines)
 {
 	struct proc_maps_line l = {
-		.start = 0x7ffffffdf000ULL, .end = 0x7ffffffff000ULL,
+		.start = 0x7ffffffdf000ULL,
+		.end = 0x7ffffffff000ULL,
 		.flags = VM_READ | VM_WRITE | VM_EXEC | VM_SHARED,
 		.name = "[stack]",
 	};
@@ -111,15 +123,20 @@ END_TEST
 START_TEST(maps_overlong_header_keeps_its_space_and_the_pad_space)
 {
 	struct proc_maps_line l = {
-		.start = 0xffffffffff600000ULL, .end = 0xffffffffff601000ULL,
-		.flags = VM_READ, .offset = 0x123456789abcULL,
-		.major = 0xfff, .minor = 0xfffff,
-		.ino = 18446744073709551615ULL, .name = "/x",
+		.start = 0xffffffffff600000ULL,
+		.end = 0xffffffffff601000ULL,
+		.flags = VM_READ,
+		.offset = 0x123456789abcULL,
+		.major = 0xfff,
+		.minor = 0xfffff,
+		.ino = 18446744073709551615ULL,
+		.name = "/x",
 	};
 	char *s = maps_line(&l);
 
-	ck_assert_str_eq(s, "ffffffffff600000-ffffffffff601000 r--p "
-			    "123456789abc fff:fffff 18446744073709551615  /x\n");
+	ck_assert_str_eq(s,
+			 "ffffffffff600000-ffffffffff601000 r--p "
+			 "123456789abc fff:fffff 18446744073709551615  /x\n");
 	free(s);
 }
 END_TEST
@@ -127,17 +144,34 @@ END_TEST
 START_TEST(stat_line_has_52_fields_in_linux_order)
 {
 	struct proc_stat_fields f = {
-		.pid = 1951, .comm = "cat", .state = 'R', .ppid = 1945,
-		.pgrp = 1945, .session = 28973, .tty_nr = 0, .tpgid = -1,
-		.flags = 4194304, .minflt = 102, .priority = 20,
-		.num_threads = 1, .starttime = 112800, .vsize = 3133440,
-		.rss = 417, .rsslim = 18446744073709551615ULL,
-		.startcode = 94664007647232ULL, .endcode = 94664007667113ULL,
-		.startstack = 140735989753616ULL, .exit_signal = 17,
-		.processor = 1, .start_data = 94664007683120ULL,
-		.end_data = 94664007684736ULL, .start_brk = 94664591253504ULL,
-		.arg_start = 140735989754496ULL, .arg_end = 140735989754516ULL,
-		.env_start = 140735989754516ULL, .env_end = 140735989755883ULL,
+		.pid = 1951,
+		.comm = "cat",
+		.state = 'R',
+		.ppid = 1945,
+		.pgrp = 1945,
+		.session = 28973,
+		.tty_nr = 0,
+		.tpgid = -1,
+		.flags = 4194304,
+		.minflt = 102,
+		.priority = 20,
+		.num_threads = 1,
+		.starttime = 112800,
+		.vsize = 3133440,
+		.rss = 417,
+		.rsslim = 18446744073709551615ULL,
+		.startcode = 94664007647232ULL,
+		.endcode = 94664007667113ULL,
+		.startstack = 140735989753616ULL,
+		.exit_signal = 17,
+		.processor = 1,
+		.start_data = 94664007683120ULL,
+		.end_data = 94664007684736ULL,
+		.start_brk = 94664591253504ULL,
+		.arg_start = 140735989754496ULL,
+		.arg_end = 140735989754516ULL,
+		.env_start = 140735989754516ULL,
+		.env_end = 140735989755883ULL,
 	};
 	struct proc_buf b;
 	int fields = 1;
@@ -161,8 +195,11 @@ END_TEST
 
 START_TEST(stat_comm_with_spaces_stays_in_parentheses)
 {
-	struct proc_stat_fields f = { .pid = 7, .comm = "a b) c", .state = 'S',
-				      .cutime = -1, .exit_code = 256 };
+	struct proc_stat_fields f = { .pid = 7,
+				      .comm = "a b) c",
+				      .state = 'S',
+				      .cutime = -1,
+				      .exit_code = 256 };
 	struct proc_buf b;
 
 	pbuf_init(&b);
@@ -192,15 +229,15 @@ START_TEST(limits_table_matches_linux)
 			  "Max cpu time              unlimited            "
 			  "unlimited            seconds   \n",
 			  156) == 0);
-	ck_assert_ptr_nonnull(strstr(b.data,
-				     "Max stack size            8388608              "
-				     "unlimited            bytes     \n"));
-	ck_assert_ptr_nonnull(strstr(b.data,
-				     "Max nice priority         0                    "
-				     "0                    \n"));
-	ck_assert_ptr_nonnull(strstr(b.data,
-				     "Max realtime timeout      unlimited            "
-				     "unlimited            us        \n"));
+	ck_assert_ptr_nonnull(
+		strstr(b.data, "Max stack size            8388608              "
+			       "unlimited            bytes     \n"));
+	ck_assert_ptr_nonnull(
+		strstr(b.data, "Max nice priority         0                    "
+			       "0                    \n"));
+	ck_assert_ptr_nonnull(
+		strstr(b.data, "Max realtime timeout      unlimited            "
+			       "unlimited            us        \n"));
 	pbuf_free(&b);
 }
 END_TEST
@@ -292,14 +329,16 @@ static Suite *procfs_suite(void)
 	tcase_add_test(tc, maps_short_addresses_pad_to_eight_digits);
 	tcase_add_test(tc, maps_anonymous_line_keeps_trailing_space);
 	tcase_add_test(tc, maps_shared_and_named_anonymous_lines);
-	tcase_add_test(tc, maps_overlong_header_keeps_its_space_and_the_pad_space);
+	tcase_add_test(tc,
+		       maps_overlong_header_keeps_its_space_and_the_pad_space);
 	tcase_add_test(tc, stat_line_has_52_fields_in_linux_order);
 	tcase_add_test(tc, stat_comm_with_spaces_stays_in_parentheses);
 	tcase_add_test(tc, limits_table_matches_linux);
 	tcase_add_test(tc, meminfo_lines_align_values_at_column_16);
 	tcase_add_test(tc, mangle_escapes_space_tab_newline_backslash);
 	tcase_add_test(tc, buffer_stops_at_its_bound_and_flags_overflow);
-	tcase_add_test(tc, printf_grows_the_buffer_and_pad_counts_from_line_start);
+	tcase_add_test(tc,
+		       printf_grows_the_buffer_and_pad_counts_from_line_start);
 	tcase_add_test(tc, state_letters_and_names_follow_linux);
 	suite_add_tcase(s, tc);
 	return s;

@@ -36,7 +36,10 @@ END_TEST
 START_TEST(timespec_rejects_out_of_range_nsec)
 {
 	const struct __kernel_timespec bad[] = {
-		ts(0, -1), ts(0, 1000000000), ts(1, 1000000001), ts(-1, 0),
+		ts(0, -1),
+		ts(0, 1000000000),
+		ts(1, 1000000001),
+		ts(-1, 0),
 	};
 	uint64_t ns = 42;
 
@@ -66,8 +69,9 @@ END_TEST
 
 START_TEST(ns_to_timespec_round_trips)
 {
-	const uint64_t values[] = { 0, 1, 999999999, 1000000000,
-				    1234567890123ULL, KTIME_MAX };
+	const uint64_t values[] = {
+		0, 1, 999999999, 1000000000, 1234567890123ULL, KTIME_MAX
+	};
 
 	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
 		struct __kernel_timespec t = ktime_ns_to_ts(values[i]);

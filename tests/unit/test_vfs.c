@@ -150,16 +150,17 @@ START_TEST(owner_group_and_other_bits_apply_in_order)
 	uint32_t mode = S_IFREG | 0640;
 
 	ck_assert_int_eq(vfs_perm_check(&owner, mode, 1000, 100,
-					MAY_READ | MAY_WRITE), 0);
-	ck_assert_int_eq(vfs_perm_check(&member, mode, 1000, 100, MAY_READ),
+					MAY_READ | MAY_WRITE),
 			 0);
+	ck_assert_int_eq(vfs_perm_check(&member, mode, 1000, 100, MAY_READ), 0);
 	ck_assert_int_eq(vfs_perm_check(&member, mode, 1000, 100, MAY_WRITE),
 			 -EACCES);
 	ck_assert_int_eq(vfs_perm_check(&other, mode, 1000, 100, MAY_READ),
 			 -EACCES);
 	/* The owner class applies even when it grants less than others. */
 	ck_assert_int_eq(vfs_perm_check(&owner, S_IFREG | 0077, 1000, 100,
-					MAY_READ), -EACCES);
+					MAY_READ),
+			 -EACCES);
 }
 END_TEST
 
@@ -170,7 +171,8 @@ START_TEST(supplementary_groups_grant_group_bits)
 	c.ngroups = 1;
 	c.groups[0] = 100;
 	ck_assert_int_eq(vfs_perm_check(&c, S_IFREG | 0060, 0, 100,
-					MAY_READ | MAY_WRITE), 0);
+					MAY_READ | MAY_WRITE),
+			 0);
 }
 END_TEST
 
@@ -179,13 +181,14 @@ START_TEST(root_bypasses_rw_but_exec_needs_an_x_bit)
 	struct cred root = user(0, 0);
 
 	ck_assert_int_eq(vfs_perm_check(&root, S_IFREG | 0000, 5, 5,
-					MAY_READ | MAY_WRITE), 0);
-	ck_assert_int_eq(vfs_perm_check(&root, S_IFREG | 0644, 5, 5,
-					MAY_EXEC), -EACCES);
-	ck_assert_int_eq(vfs_perm_check(&root, S_IFREG | 0001, 5, 5,
-					MAY_EXEC), 0);
-	ck_assert_int_eq(vfs_perm_check(&root, S_IFDIR | 0000, 5, 5,
-					MAY_EXEC), 0);
+					MAY_READ | MAY_WRITE),
+			 0);
+	ck_assert_int_eq(vfs_perm_check(&root, S_IFREG | 0644, 5, 5, MAY_EXEC),
+			 -EACCES);
+	ck_assert_int_eq(vfs_perm_check(&root, S_IFREG | 0001, 5, 5, MAY_EXEC),
+			 0);
+	ck_assert_int_eq(vfs_perm_check(&root, S_IFDIR | 0000, 5, 5, MAY_EXEC),
+			 0);
 }
 END_TEST
 
@@ -195,9 +198,10 @@ START_TEST(fsuid_not_euid_decides)
 
 	c.fsuid = 2000;
 	ck_assert_int_eq(vfs_perm_check(&c, S_IFREG | 0600, 1000, 100,
-					MAY_READ), -EACCES);
-	ck_assert_int_eq(vfs_perm_check(&c, S_IFREG | 0600, 2000, 100,
-					MAY_READ), 0);
+					MAY_READ),
+			 -EACCES);
+	ck_assert_int_eq(
+		vfs_perm_check(&c, S_IFREG | 0600, 2000, 100, MAY_READ), 0);
 }
 END_TEST
 
@@ -285,8 +289,9 @@ END_TEST
 static struct file_lock req(short type, uint64_t start, uint64_t end,
 			    uint64_t owner)
 {
-	struct file_lock l = { .type = type, .start = start, .end = end,
-			       .owner = owner };
+	struct file_lock l = {
+		.type = type, .start = start, .end = end, .owner = owner
+	};
 
 	return l;
 }
