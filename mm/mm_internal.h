@@ -8,6 +8,8 @@
 
 int phys_init(uint64_t bytes);
 int phys_fd(void);
+/* Like page_alloc_run, but the contents are left as they were. */
+size_t page_alloc_run_raw(size_t n, pfn_t *first);
 /* Exactly n contiguous zeroed pages, or PFN_NONE. */
 pfn_t page_alloc_contig(size_t n);
 

@@ -87,7 +87,7 @@ static pfn_t find_free(pfn_t from)
 	return PFN_NONE;
 }
 
-size_t page_alloc_run(size_t n, pfn_t *first)
+size_t page_alloc_run_raw(size_t n, pfn_t *first)
 {
 	pfn_t start;
 	size_t len = 0;
@@ -102,11 +102,19 @@ size_t page_alloc_run(size_t n, pfn_t *first)
 		mark_used(start + len);
 		len++;
 	}
-	kmemset(phys.base + start * PAGE_SIZE, 0, len * PAGE_SIZE);
 	phys.hint = start + len;
 	if (phys.hint >= phys.nr_pages)
 		phys.hint = 0;
 	*first = start;
+	return len;
+}
+
+size_t page_alloc_run(size_t n, pfn_t *first)
+{
+	size_t len = page_alloc_run_raw(n, first);
+
+	if (len)
+		kmemset(page_ptr(*first), 0, len * PAGE_SIZE);
 	return len;
 }
 

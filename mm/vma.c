@@ -378,7 +378,7 @@ static int fault_cow(struct mm *mm, struct vma *v, uint64_t addr)
 	}
 	while (addr < end) {
 		pfn_t first;
-		size_t n = page_alloc_run((end - addr) / PAGE_SIZE, &first);
+		size_t n = page_alloc_run_raw((end - addr) / PAGE_SIZE, &first);
 		size_t i;
 
 		if (!n)

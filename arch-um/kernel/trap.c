@@ -149,6 +149,7 @@ __noreturn void arch_user_loop(void)
 {
 	struct task *t = current;
 	struct os_trap trap;
+	uint64_t enter, left = time_mono_ns();
 
 	for (;;) {
 		if (os_signals_pending())
@@ -163,7 +164,12 @@ __noreturn void arch_user_loop(void)
 			do_group_exit(SIGKILL);
 		}
 		fpu_switch_to(t);
+		/* Time in the stub is user time; the rest is system time. */
+		enter = time_mono_ns();
+		t->stime_ns += enter - left;
 		os_stub_run(mm_host_pid(t->mm), &t->regs, &trap);
+		left = time_mono_ns();
+		t->utime_ns += left - enter;
 		handle_trap(t, &trap);
 	}
 }

@@ -22,6 +22,8 @@
 #define PR_SET_NO_NEW_PRIVS 38
 #define SECCOMP_SET_MODE_FILTER 1
 #define MAP_SHARED_FIXED 0x11
+/* Guest mappings are populated at once: they are about to be touched. */
+#define MAP_SHARED_FIXED_POPULATE 0x8011
 #define PHYSMEM_FD 3
 #define OP_MAP 1
 #define OP_UNMAP 2
@@ -57,7 +59,7 @@ ops_entry:
 	mov $NR_MPROTECT, %eax
 	jmp 4f
 2:
-	mov $MAP_SHARED_FIXED, %r10d
+	mov $MAP_SHARED_FIXED_POPULATE, %r10d
 	mov $PHYSMEM_FD, %r8d
 	mov 24(%r13), %r9
 	mov $NR_MMAP, %eax
