@@ -26,7 +26,7 @@ srcdir=$root/build/busybox-src
 twin=/etc/apt/sources.list.d/busybox-src-twin
 # What the static flavour needs beyond build-essential (see debian/control
 # Build-Depends; the other flavours' needs are left out).
-build_pkgs=(dpkg-dev gcc make libc6-dev)
+build_pkgs=(dpkg-dev bzip2 xz-utils patch gcc make libc6-dev)
 
 say() { echo "busybox-src.sh: $*" >&2; }
 
@@ -201,9 +201,15 @@ install_build_deps() {
 # settled by silentoldconfig, then `make all` out of tree with dpkg's
 # hardened flags minus -O2 (busybox's own -Os stays).
 build_static() {
-	local src b cflags ldflags
+	local src='' b cflags ldflags r
 	built_binary >/dev/null && return 0
-	src=$(dirname "$(dirname "$(ls -d "$srcdir"/busybox-*/debian/rules | head -n 1)")")
+	for r in "$srcdir"/busybox-*/debian/rules; do
+		[[ -f $r ]] && src=$(dirname "$(dirname "$r")")
+	done
+	[[ -n $src ]] || {
+		say "no unpacked busybox source in $srcdir"
+		exit 1
+	}
 	b=$src/debian/build/static
 	[[ -f $src/debian/config/pkg/static ]] || {
 		say "no debian/config/pkg/static in $src"
