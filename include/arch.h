@@ -15,6 +15,9 @@ void arch_kstack_init(struct task *t);
 /* Called (once) on a new task's kernel stack after its first switch. */
 __noreturn void sched_task_entry(void);
 
+/* Kill and reap every stub process (the machine is going away). */
+void mmu_shutdown(void);
+
 /* The host pid of mm's stub process, or -1. */
 int mm_host_pid(struct mm *mm);
 

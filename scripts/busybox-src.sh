@@ -108,48 +108,52 @@ have_deb_src() {
 }
 
 enable_deb_src() {
-	local rel tmp
+	local rel tmp f ext sources=() lists=()
 	have_deb_src && return 0
 	rel=$(codename)
 	[[ -n $rel ]] || {
 		say "cannot tell this system's release from /etc/os-release"
 		exit 77
 	}
-	if ! is_root; then
-		say "no deb-src entry for busybox; as root, run:"
-		echo "  bash $0   # adds deb-src twins of the '$rel' entries, then apt-get update" >&2
-		exit 77
-	fi
 	tmp=$(mktemp -d)
 	# shellcheck disable=SC2064
 	trap "rm -rf '$tmp'" RETURN
-	local f sources=() lists=()
 	for f in /etc/apt/sources.list.d/*.sources; do
 		[[ -f $f && $f != "$twin.sources" ]] && sources+=("$f")
 	done
 	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
 		[[ -f $f && $f != "$twin.list" ]] && lists+=("$f")
 	done
-	[[ ${#sources[@]} -eq 0 ]] || twin_deb822 "$rel" "${sources[@]}" >"$tmp/twin.sources"
-	[[ ${#lists[@]} -eq 0 ]] || twin_oneline "$rel" "${lists[@]}" >"$tmp/twin.list"
-	[[ -s $tmp/twin.sources || -s $tmp/twin.list ]] || {
+	for ext in sources list; do
+		echo "# deb-src twins of the configured sources, added by busybox-src.sh" >"$tmp/twin.$ext"
+	done
+	[[ ${#sources[@]} -eq 0 ]] || twin_deb822 "$rel" "${sources[@]}" >>"$tmp/twin.sources"
+	[[ ${#lists[@]} -eq 0 ]] || twin_oneline "$rel" "${lists[@]}" >>"$tmp/twin.list"
+	for ext in sources list; do
+		[[ $(wc -l <"$tmp/twin.$ext") -gt 1 ]] || rm "$tmp/twin.$ext"
+	done
+	[[ -f $tmp/twin.sources || -f $tmp/twin.list ]] || {
 		say "no deb entry for '$rel' to twin in /etc/apt"
 		exit 77
 	}
-	if [[ -s $tmp/twin.sources ]]; then
-		{
-			echo "# deb-src twins of the configured sources, added by busybox-src.sh"
-			cat "$tmp/twin.sources"
-		} >"$twin.sources"
-		say "wrote $twin.sources"
+	if ! is_root; then
+		say "apt knows no source for busybox; as root, run:"
+		for ext in sources list; do
+			[[ -f $tmp/twin.$ext ]] || continue
+			echo "cat >$twin.$ext <<'EOF'"
+			cat "$tmp/twin.$ext"
+			echo "EOF"
+		done >&2
+		echo "apt-get update" >&2
+		say "then run $0 again"
+		exit 77
 	fi
-	if [[ -s $tmp/twin.list ]]; then
-		{
-			echo "# deb-src twins of the configured sources, added by busybox-src.sh"
-			cat "$tmp/twin.list"
-		} >"$twin.list"
-		say "wrote $twin.list"
-	fi
+	for ext in sources list; do
+		[[ -f $tmp/twin.$ext ]] || continue
+		cp "$tmp/twin.$ext" "$twin.$ext"
+		chmod 644 "$twin.$ext"
+		say "wrote $twin.$ext"
+	done
 	timeout 600 apt-get update -qq >&2
 	have_deb_src || {
 		say "apt still knows no source for busybox"
@@ -165,6 +169,7 @@ fetch_source() {
 	enable_deb_src
 	mkdir -p "$root/build"
 	tmp=$(mktemp -d "$root/build/busybox-src.XXXXXX")
+	chmod 755 "$tmp"
 	# shellcheck disable=SC2064
 	trap "rm -rf '$tmp'" RETURN
 	(cd "$tmp" && timeout 600 apt-get source -qq busybox >&2) || {

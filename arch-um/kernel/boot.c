@@ -246,6 +246,7 @@ int kernel_main(int argc, char **argv)
 __noreturn void machine_halt(int status)
 {
 	printk(KERN_NOTICE "reboot: System halted\n");
+	mmu_shutdown();
 	os_tty_restore_all();
 	os_exit(status);
 }
@@ -255,6 +256,7 @@ __noreturn void machine_restart(void)
 	int err;
 
 	printk(KERN_NOTICE "reboot: Restarting system\n");
+	mmu_shutdown();
 	err = os_reexec();
 	printk(KERN_EMERG "reboot: re-executing the kernel failed: %d\n", err);
 	machine_halt(1);

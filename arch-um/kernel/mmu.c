@@ -22,6 +22,7 @@
 extern const char stub_image_start[], stub_image_end[];
 
 struct mm_host {
+	struct list_head link; /* in mmu.hosts */
 	int pid;
 	pfn_t data_pfn;
 	struct os_stub_data *data;
@@ -35,6 +36,7 @@ struct mm_host {
 #define STUB_POOL_SIZE 8
 
 struct mmu_state {
+	struct list_head hosts; /* every live stub, in use or pooled */
 	struct mm_host *pool[STUB_POOL_SIZE];
 	int pool_len;
 	bool vdso_known;
@@ -42,7 +44,9 @@ struct mmu_state {
 	uint64_t vdso;
 };
 
-static struct mmu_state mmu;
+static struct mmu_state mmu = {
+	.hosts = LIST_HEAD_INIT(mmu.hosts),
+};
 
 void mmu_vdso_range(uint64_t *start, uint64_t *end)
 {
@@ -82,6 +86,7 @@ int mmu_host_create(struct mm *mm)
 		err = clear_host_leftovers(mm);
 		if (err) {
 			mm->host = NULL;
+			list_del(&h->link);
 			os_stub_kill(h->pid);
 			goto out_pages;
 		}
@@ -117,6 +122,7 @@ int mmu_host_create(struct mm *mm)
 	err = clear_host_leftovers(mm);
 	if (err)
 		goto out_detach;
+	list_add(&h->link, &mmu.hosts);
 	return 0;
 
 out_detach:
@@ -142,10 +148,22 @@ void mmu_host_destroy(struct mm *mm)
 		mmu.pool[mmu.pool_len++] = h;
 		return;
 	}
+	list_del(&h->link);
 	os_stub_kill(h->pid);
 	for (size_t i = 0; i < STUB_DATA_PAGES; i++)
 		page_put(h->data_pfn + i);
 	kfree(h);
+}
+
+void mmu_shutdown(void)
+{
+	struct mm_host *h;
+
+	/* Reap them all, so none is left for the host's init to collect. */
+	list_for_each_entry(h, &mmu.hosts, link) {
+		os_stub_kill(h->pid);
+		h->pid = -1;
+	}
 }
 
 int mm_host_pid(struct mm *mm)
