@@ -87,14 +87,54 @@ static pfn_t find_free(pfn_t from)
 	return PFN_NONE;
 }
 
+/*
+ * The first page of a wholly free 64-page group at or after from,
+ * wrapping once; PFN_NONE if memory has none left.
+ */
+static pfn_t find_free_group(pfn_t from)
+{
+	uint64_t words = phys.nr_pages / 64, w, n;
+
+	if (!words)
+		return PFN_NONE;
+	w = (from / 64) % words;
+	for (n = 0; n < words; n++, w = (w + 1) % words)
+		if (phys.free_map[w] == ~0ULL)
+			return w * 64;
+	return PFN_NONE;
+}
+
+static bool run_is_free(pfn_t start, size_t n)
+{
+	size_t i;
+
+	if (start + n > phys.nr_pages)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!page_is_free(start + i))
+			return false;
+	return true;
+}
+
+/* Runs of at least this many pages are worth looking for. */
+#define RUN_SEARCH_MIN 8
+
 size_t page_alloc_run_raw(size_t n, pfn_t *first)
 {
-	pfn_t start;
+	pfn_t start = PFN_NONE;
 	size_t len = 0;
 
 	if (!phys.nr_free)
 		return 0;
-	start = find_free(phys.hint);
+	/*
+	 * Freed pages end up scattered between live ones; a multi-page
+	 * request prefers a clean group, so it maps with one op.
+	 */
+	if (n >= RUN_SEARCH_MIN && !(phys.hint % 64 == 0 &&
+				     run_is_free(phys.hint, n)))
+		start = find_free_group(phys.hint);
+	if (start == PFN_NONE)
+		start = find_free(phys.hint);
 	if (start == PFN_NONE)
 		return 0;
 	while (len < n && start + len < phys.nr_pages &&
