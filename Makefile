@@ -96,11 +96,13 @@ $(BUILD)/ut/%.o: %.c $(UAPI)/.stamp $(BUILD)/gen/syscall_decls.h
 	$(CC) $(UTFLAGS) -c $< -o $@
 
 .SECONDEXPANSION:
-$(BUILD)/unit/%: tests/unit/%.c $(UAPI)/.stamp $(BUILD)/gen/syscall_decls.h \
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/fake_heap.c $(UAPI)/.stamp \
+		$(BUILD)/gen/syscall_decls.h \
 		$$(addprefix $(BUILD)/ut/,$$(subst .c,.o,$$($$*_DEPS)))
 	@mkdir -p $(dir $@)
 	$(CC) $(HOSTCFLAGS) -iquote include -iquote $(BUILD)/gen \
 		-iquote arch-um -iquote tests/unit -o $@ $< \
+		tests/unit/fake_heap.c \
 		$(patsubst %.c,$(BUILD)/ut/%.o,$($*_DEPS)) $(CHECK_LIBS) \
 		$(HOSTLDFLAGS)
 

@@ -130,8 +130,8 @@ size_t page_alloc_run_raw(size_t n, pfn_t *first)
 	 * Freed pages end up scattered between live ones; a multi-page
 	 * request prefers a clean group, so it maps with one op.
 	 */
-	if (n >= RUN_SEARCH_MIN && !(phys.hint % 64 == 0 &&
-				     run_is_free(phys.hint, n)))
+	if (n >= RUN_SEARCH_MIN &&
+	    !(phys.hint % 64 == 0 && run_is_free(phys.hint, n)))
 		start = find_free_group(phys.hint);
 	if (start == PFN_NONE)
 		start = find_free(phys.hint);

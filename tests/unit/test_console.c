@@ -138,21 +138,6 @@ int os_fd_wait(int fd, uint32_t events, int64_t timeout_ns)
 	return (int)events;
 }
 
-void *os_heap_alloc(size_t size)
-{
-	return malloc(size);
-}
-
-void *os_heap_realloc(void *ptr, size_t size)
-{
-	return realloc(ptr, size);
-}
-
-void os_heap_free(void *ptr)
-{
-	free(ptr);
-}
-
 /* ---- helpers ---- */
 
 static const char *config_of(unsigned int n)

@@ -11,26 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* kernel/klib.c's heap goes through these host hooks. */
-void *os_heap_alloc(size_t size);
-void *os_heap_realloc(void *ptr, size_t size);
-void os_heap_free(void *ptr);
-
-void *os_heap_alloc(size_t size)
-{
-	return malloc(size);
-}
-
-void *os_heap_realloc(void *ptr, size_t size)
-{
-	return realloc(ptr, size);
-}
-
-void os_heap_free(void *ptr)
-{
-	free(ptr);
-}
-
 /* An archive being built in memory. */
 struct archive {
 	unsigned char buf[16384];

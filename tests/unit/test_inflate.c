@@ -15,25 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-void *os_heap_alloc(size_t size);
-void *os_heap_realloc(void *ptr, size_t size);
-void os_heap_free(void *ptr);
-
-void *os_heap_alloc(size_t size)
-{
-	return malloc(size);
-}
-
-void *os_heap_realloc(void *ptr, size_t size)
-{
-	return realloc(ptr, size);
-}
-
-void os_heap_free(void *ptr)
-{
-	free(ptr);
-}
-
 struct blob {
 	unsigned char *data;
 	size_t len;

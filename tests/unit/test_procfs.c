@@ -14,26 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* kernel/klib.c's heap goes through these host hooks. */
-void *os_heap_alloc(size_t size);
-void *os_heap_realloc(void *ptr, size_t size);
-void os_heap_free(void *ptr);
-
-void *os_heap_alloc(size_t size)
-{
-	return malloc(size);
-}
-
-void *os_heap_realloc(void *ptr, size_t size)
-{
-	return realloc(ptr, size);
-}
-
-void os_heap_free(void *ptr)
-{
-	free(ptr);
-}
-
 /* Format one maps line into a fresh string (caller frees). */
 static char *maps_line(const struct proc_maps_line *l)
 {

@@ -22,25 +22,6 @@
 
 /* ---- fakes for what the modules under test call ---- */
 
-void *os_heap_alloc(size_t size);
-void *os_heap_realloc(void *ptr, size_t size);
-void os_heap_free(void *ptr);
-
-void *os_heap_alloc(size_t size)
-{
-	return malloc(size);
-}
-
-void *os_heap_realloc(void *ptr, size_t size)
-{
-	return realloc(ptr, size);
-}
-
-void os_heap_free(void *ptr)
-{
-	free(ptr);
-}
-
 struct sched_state sched;
 
 bool cred_in_group(const struct cred *c, uint32_t gid)
