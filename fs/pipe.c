@@ -368,8 +368,12 @@ void fifo_inode_release(struct inode *inode)
 		pipe_free(inode->pipe);
 }
 
-/* Make one anonymous end of p; an ERR_PTR on failure. */
-static struct file *pipe_end_file(struct pipe *p, unsigned int flags)
+/*
+ * Make one anonymous end of p; an ERR_PTR on failure. Both ends share
+ * inode (S_IFIFO), which gives fstat its type and the pipe its number.
+ */
+static struct file *pipe_end_file(struct pipe *p, unsigned int flags,
+				  struct inode *inode)
 {
 	struct pipe_end *end = kzalloc(sizeof(*end));
 	struct file *f;
@@ -380,6 +384,8 @@ static struct file *pipe_end_file(struct pipe *p, unsigned int flags)
 	f = file_alloc_anon(&pipe_file_ops, end, flags, "pipe");
 	if (IS_ERR(f))
 		kfree(end);
+	else
+		f->inode = inode_get(inode);
 	return f;
 }
 
@@ -388,22 +394,30 @@ SYSCALL2(pipe2, uaddr_t, ufds, int, flags)
 	unsigned int fl = (unsigned int)flags & O_NONBLOCK;
 	bool cloexec = flags & O_CLOEXEC;
 	struct file *rf, *wf;
+	struct inode *inode;
 	struct pipe *p;
 	int fds[2];
 
 	if (flags & ~(O_CLOEXEC | O_NONBLOCK))
 		return -EINVAL;
-	p = pipe_alloc();
-	if (!p)
+	inode = anon_inode_alloc(S_IFIFO | S_IRUSR | S_IWUSR);
+	if (!inode)
 		return -ENOMEM;
+	p = pipe_alloc();
+	if (!p) {
+		inode_put(inode);
+		return -ENOMEM;
+	}
 	p->readers = p->writers = 1;
 	p->r_counter = p->w_counter = 1;
-	rf = pipe_end_file(p, O_RDONLY | fl);
+	rf = pipe_end_file(p, O_RDONLY | fl, inode);
 	if (IS_ERR(rf)) {
 		pipe_free(p);
+		inode_put(inode);
 		return PTR_ERR(rf);
 	}
-	wf = pipe_end_file(p, O_WRONLY | fl);
+	wf = pipe_end_file(p, O_WRONLY | fl, inode);
+	inode_put(inode); /* the files hold it now */
 	if (IS_ERR(wf)) {
 		p->writers = 0;
 		file_put(rf);

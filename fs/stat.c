@@ -108,22 +108,48 @@ static int user_path_at(int dfd, uaddr_t upath, int at_flags,
 	return err;
 }
 
+/*
+ * The attributes named by an *at call. An empty path with AT_EMPTY_PATH
+ * means dfd itself, which may be a file without a name (a pipe, a socket),
+ * so it is stat'ed as an open file, not looked up.
+ */
+static long getattr_at(int dfd, uaddr_t upath, int flags, struct kstat *k)
+{
+	struct path p;
+	long err;
+
+	if ((flags & AT_EMPTY_PATH) && dfd != AT_FDCWD) {
+		char c;
+
+		if (copy_from_user(&c, upath, 1))
+			return -EFAULT;
+		if (c == '\0') {
+			struct file *f = fd_get(dfd);
+
+			if (!f)
+				return -EBADF;
+			err = vfs_fstat(f, k);
+			file_put(f);
+			return err;
+		}
+	}
+	err = user_path_at(dfd, upath, flags, 0, &p);
+	if (err)
+		return err;
+	err = vfs_getattr(&p, k);
+	path_put(&p);
+	return err;
+}
+
 static long stat_at(int dfd, uaddr_t upath, uaddr_t ubuf, int flags)
 {
 	struct kstat k;
-	struct path p;
 	long err;
 
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
 		return -EINVAL;
-	err = user_path_at(dfd, upath, flags, 0, &p);
-	if (err)
-		return err;
-	err = vfs_getattr(&p, &k);
-	if (!err)
-		err = copy_stat_to_user(&k, ubuf);
-	path_put(&p);
-	return err;
+	err = getattr_at(dfd, upath, flags, &k);
+	return err ? err : copy_stat_to_user(&k, ubuf);
 }
 
 SYSCALL2(stat, uaddr_t, path, uaddr_t, buf)
@@ -167,7 +193,6 @@ SYSCALL5(statx, int, dfd, uaddr_t, upath, int, flags, unsigned int, mask,
 {
 	struct statx sx;
 	struct kstat k;
-	struct path p;
 	long err;
 
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT |
@@ -177,11 +202,7 @@ SYSCALL5(statx, int, dfd, uaddr_t, upath, int, flags, unsigned int, mask,
 		return -EINVAL;
 	if (mask & STATX__RESERVED)
 		return -EINVAL;
-	err = user_path_at(dfd, upath, flags, 0, &p);
-	if (err)
-		return err;
-	err = vfs_getattr(&p, &k);
-	path_put(&p);
+	err = getattr_at(dfd, upath, flags, &k);
 	if (err)
 		return err;
 	kmemset(&sx, 0, sizeof(sx));

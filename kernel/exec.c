@@ -429,6 +429,20 @@ static void exec_reset_fpu(struct task *t)
 	t->fpregs_dirty = true;
 }
 
+/*
+ * /proc/PID/exe: the absolute path of the program that runs (for a script,
+ * its interpreter), as Linux reports it; static glibc relies on it.
+ */
+static void set_exe_path(struct task *t, struct file *f)
+{
+	char *buf = kmalloc(PATH_MAX);
+	char *path = buf ? file_path(f, buf, PATH_MAX) : NULL;
+
+	kfree(t->exe_path);
+	t->exe_path = IS_ERR_OR_NULL(path) ? NULL : kstrdup(path);
+	kfree(buf);
+}
+
 /* Past the point of no return: replace current's image. */
 static int exec_commit(struct exec_ctx *x)
 {
@@ -478,8 +492,7 @@ static int exec_commit(struct exec_ctx *x)
 	t->robust_list = 0;
 	base = kstrrchr(x->filename, '/');
 	kstrlcpy(t->comm, base ? base + 1 : x->filename, sizeof(t->comm));
-	kfree(t->exe_path);
-	t->exe_path = kstrdup(x->filename);
+	set_exe_path(t, x->file);
 	return 0;
 }
 

@@ -206,7 +206,7 @@ install_build_deps() {
 # settled by silentoldconfig, then `make all` out of tree with dpkg's
 # hardened flags minus -O2 (busybox's own -Os stays).
 build_static() {
-	local src='' b cflags ldflags r
+	local src='' b cflags ldflags r extra
 	built_binary >/dev/null && return 0
 	for r in "$srcdir"/busybox-*/debian/rules; do
 		[[ -f $r ]] && src=$(dirname "$(dirname "$r")")
@@ -227,11 +227,12 @@ build_static() {
 	cflags=$(cd "$src" && dpkg-buildflags --get CFLAGS | sed 's/ -O2 / /')
 	cflags="$cflags $(cd "$src" && dpkg-buildflags --get CPPFLAGS)"
 	ldflags="$(cd "$src" && dpkg-buildflags --get CFLAGS | sed 's/ -O2 / /') $(cd "$src" && dpkg-buildflags --get LDFLAGS)"
+	extra="$(dpkg-vendor --query Vendor) $(cd "$src" && dpkg-parsechangelog -S Version)"
 	say "building static busybox in $b"
 	{
 		{ yes "" || true; } | timeout 600 make -C "$b" -f "$src/Makefile" KBUILD_SRC="$src" \
 			silentoldconfig &&
-			timeout 1200 make -C "$b" -j2 all SKIP_STRIP=y \
+			timeout 1200 make -C "$b" -j2 all SKIP_STRIP=y BB_EXTRA_VERSION="$extra" \
 				CONFIG_EXTRA_CFLAGS="$cflags" CONFIG_EXTRA_LDFLAGS="$ldflags" &&
 			timeout 600 make -C "$b" busybox.links
 	} >"$b/build.log" 2>&1 || {
@@ -247,6 +248,13 @@ build_static() {
 		say "note: the settled .config differs from debian/config/pkg/static"
 }
 
+# One run at a time: concurrent test runs share build/busybox-src.
+mkdir -p "$root/build"
+exec 9>"$root/build/.busybox-src.lock"
+flock -w 1200 9 || {
+	say "timed out waiting for $root/build/.busybox-src.lock"
+	exit 1
+}
 fetch_source
 install_build_deps
 build_static

@@ -230,9 +230,55 @@ static void test_vfork(void)
 	tg_ok("vfork shares memory until exit");
 }
 
-int main(void)
+/* The check itself: /proc/self/exe is argv0's absolute, real path. */
+static int exe_is_real_path(const char *argv0)
 {
+	char link[4096], real[4096];
+	ssize_t n = readlink("/proc/self/exe", link, sizeof(link) - 1);
+
+	if (n <= 0 || !realpath(argv0, real))
+		return 0;
+	link[n] = '\0';
+	return link[0] == '/' && strcmp(link, real) == 0;
+}
+
+/*
+ * /proc/self/exe names the program file by its absolute path, even when it
+ * was started by a relative one (static glibc depends on it).
+ */
+static void test_proc_exe(const char *argv0)
+{
+	char real[4096], *slash;
+	pid_t pid;
+	int status;
+
+	CHECK(realpath(argv0, real) != NULL);
+	slash = strrchr(real, '/');
+	CHECK(slash != NULL);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		char rel[4096];
+
+		*slash = '\0';
+		snprintf(rel, sizeof(rel), "./%s", slash + 1);
+		if (chdir(real[0] ? real : "/") != 0)
+			_exit(3);
+		execl(rel, rel, "--exe-check", (char *)NULL);
+		_exit(4);
+	}
+	status = wait_status(pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	tg_ok("/proc/self/exe is absolute after a relative execve");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "--exe-check") == 0)
+		return exe_is_real_path(argv[0]) ? 0 : 1;
 	tg_init("fork_exec_wait");
+	CHECK(argc >= 1);
+	test_proc_exe(argv[0]);
 	test_exit_status();
 	test_exec_true_false();
 	test_exec_args_env();

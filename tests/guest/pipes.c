@@ -28,6 +28,22 @@ static void test_basic(void)
 	tg_ok("pipe data then EOF");
 }
 
+/* Both ends are FIFOs to fstat, also by an empty path (what glibc uses). */
+static void test_fstat(void)
+{
+	struct stat a, b;
+	int fds[2];
+
+	CHECK(pipe(fds) == 0);
+	CHECK(fstat(fds[0], &a) == 0 && S_ISFIFO(a.st_mode));
+	CHECK(fstatat(fds[1], "", &b, AT_EMPTY_PATH) == 0 &&
+	      S_ISFIFO(b.st_mode));
+	CHECK(a.st_ino == b.st_ino);
+	close(fds[0]);
+	close(fds[1]);
+	tg_ok("fstat of both ends: the same S_IFIFO inode");
+}
+
 static void test_pipe2_nonblock(void)
 {
 	int fds[2], avail = -1;
@@ -196,6 +212,7 @@ int main(void)
 {
 	tg_init("pipes");
 	test_basic();
+	test_fstat();
 	test_pipe2_nonblock();
 	test_atomic_writers();
 	test_epipe();
