@@ -74,7 +74,8 @@ $(BUILD)/stub.elf: arch-um/stub/stub.S arch-um/stub/stub.lds
 linux: $(KOBJS) $(OSOBJS)
 	$(CC) -no-pie -o $@ $(KOBJS) $(OSOBJS)
 
--include $(shell find $(BUILD)/k $(BUILD)/os $(BUILD)/ut -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/k $(BUILD)/os $(BUILD)/ut $(BUILD)/ut-san \
+	-name '*.d' 2>/dev/null)
 
 # ---- host tools ----
 TOOLS :=
@@ -82,7 +83,10 @@ tools: $(TOOLS)
 
 # ---- unit tests (Check, one suite per module, fork mode) ----
 include tests/unit/suites.mk
-UNIT_BINS := $(patsubst %,$(BUILD)/unit/%,$(UNIT_SUITES))
+# Sanitized unit tests and their objects live apart from the plain ones.
+UT := $(BUILD)/ut$(if $(filter 1,$(SAN)),-san)
+UNITDIR := $(BUILD)/unit$(if $(filter 1,$(SAN)),-san)
+UNIT_BINS := $(patsubst %,$(UNITDIR)/%,$(UNIT_SUITES))
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 UTFLAGS := $(COMMON) -ffreestanding -fno-strict-aliasing -nostdinc -isystem $(GCC_INC) \
 	-I $(UAPI) -iquote include -iquote $(BUILD)/gen -iquote arch-um \
@@ -91,19 +95,19 @@ ifeq ($(SAN),1)
 UTFLAGS += $(SANFLAGS)
 endif
 
-$(BUILD)/ut/%.o: %.c $(UAPI)/.stamp $(BUILD)/gen/syscall_decls.h
+$(UT)/%.o: %.c $(UAPI)/.stamp $(BUILD)/gen/syscall_decls.h
 	@mkdir -p $(dir $@)
 	$(CC) $(UTFLAGS) -c $< -o $@
 
 .SECONDEXPANSION:
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/fake_heap.c $(UAPI)/.stamp \
+$(UNITDIR)/%: tests/unit/%.c arch-um/os/mem.c $(UAPI)/.stamp \
 		$(BUILD)/gen/syscall_decls.h \
-		$$(addprefix $(BUILD)/ut/,$$(subst .c,.o,$$($$*_DEPS)))
+		$$(addprefix $(UT)/,$$(subst .c,.o,$$($$*_DEPS)))
 	@mkdir -p $(dir $@)
 	$(CC) $(HOSTCFLAGS) -iquote include -iquote $(BUILD)/gen \
-		-iquote arch-um -iquote tests/unit -o $@ $< \
-		tests/unit/fake_heap.c \
-		$(patsubst %.c,$(BUILD)/ut/%.o,$($*_DEPS)) $(CHECK_LIBS) \
+		-iquote arch-um -iquote arch-um/os -iquote tests/unit -o $@ $< \
+		arch-um/os/mem.c \
+		$(patsubst %.c,$(UT)/%.o,$($*_DEPS)) $(CHECK_LIBS) \
 		$(HOSTLDFLAGS)
 
 unit: $(UNIT_BINS)

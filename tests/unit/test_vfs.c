@@ -218,6 +218,7 @@ START_TEST(pagemap_holes_read_as_none)
 	ck_assert_uint_eq(pagemap_lookup(&pm, 4), (pfn_t)-1);
 	ck_assert_uint_eq(pagemap_lookup(&pm, 1u << 20), (pfn_t)-1);
 	ck_assert_uint_eq(pagemap_count(&pm), 1);
+	pagemap_truncate(&pm, 0, count_put);
 }
 END_TEST
 
@@ -227,6 +228,7 @@ START_TEST(pagemap_pfn_zero_is_a_real_page)
 
 	ck_assert_int_eq(pagemap_insert(&pm, 3, 0), 0);
 	ck_assert_uint_eq(pagemap_lookup(&pm, 3), 0);
+	pagemap_truncate(&pm, 0, count_put);
 }
 END_TEST
 
@@ -243,6 +245,7 @@ START_TEST(pagemap_sparse_far_indexes_grow_the_tree)
 	ck_assert_int_eq(pagemap_next(&pm, 2, 100, true), -1);
 	ck_assert_int_eq(pagemap_next(&pm, 0, 100, true), 1);
 	ck_assert_int_eq(pagemap_next(&pm, 1, 100, false), 2);
+	pagemap_truncate(&pm, 0, count_put);
 }
 END_TEST
 
