@@ -828,9 +828,6 @@ SYSCALL4(rt_sigtimedwait, uaddr_t, uset, uaddr_t, uinfo, uaddr_t, uts, size_t,
 	}
 	for (;;) {
 		saved = t->blocked;
-		t->blocked = ~set & saved;
-		/* Only the signals in set are waited for here. */
-		t->blocked = saved & ~set;
 		if (t->pending & set) {
 			t->blocked = ~set;
 			sig = dequeue_signal(t, &info);
@@ -844,6 +841,7 @@ SYSCALL4(rt_sigtimedwait, uaddr_t, uset, uaddr_t, uinfo, uaddr_t, uts, size_t,
 			return -EINTR;
 		if (uts && (ts.tv_sec == 0 && ts.tv_nsec == 0))
 			return -EAGAIN;
+		/* Sleep with the awaited signals unblocked, so they wake us. */
 		t->blocked = saved & ~set;
 		err = sched_sleep(true, deadline);
 		t->blocked = saved;
