@@ -77,6 +77,8 @@ struct proc_entry {
 	/* Directories: fixed children, then dynamic ones (each optional). */
 	const struct proc_table *children;
 	const struct proc_dyn_ops *dyn;
+	/* PROC_CONST files: the number they show. */
+	uint64_t value;
 };
 
 /* The fixed children of a directory. */
@@ -89,6 +91,13 @@ struct proc_table {
 	{                                                                \
 		.name = (nm), .mode = S_IFREG | (perm), .show = (showfn) \
 	}
+/* A read-only file holding a constant number, such as pid_max. */
+#define PROC_CONST(nm, val)                                                    \
+	{                                                                      \
+		.name = (nm), .mode = S_IFREG | 0444, .show = proc_show_const, \
+		.value = (val)                                                 \
+	}
+int proc_show_const(const struct proc_node *n, struct proc_buf *b);
 #define PROC_RW(nm, perm, showfn, writefn)                                \
 	{                                                                 \
 		.name = (nm), .mode = S_IFREG | (perm), .show = (showfn), \

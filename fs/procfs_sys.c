@@ -57,6 +57,12 @@ static long proc_sys_domainname_write(const struct proc_node *n,
 	return err ? err : (long)len;
 }
 
+int proc_show_const(const struct proc_node *n, struct proc_buf *b)
+{
+	pbuf_printf(b, "%llu\n", (unsigned long long)n->entry->value);
+	return 0;
+}
+
 static int proc_sys_ostype_show(const struct proc_node *n, struct proc_buf *b)
 {
 	pbuf_printf(b, "%s\n", uts.name.sysname);
@@ -76,40 +82,6 @@ static int proc_sys_version_show(const struct proc_node *n, struct proc_buf *b)
 	return 0;
 }
 
-static int proc_sys_pid_max_show(const struct proc_node *n, struct proc_buf *b)
-{
-	pbuf_printf(b, "%d\n", PROC_PID_MAX);
-	return 0;
-}
-
-static int proc_sys_threads_max_show(const struct proc_node *n,
-				     struct proc_buf *b)
-{
-	pbuf_printf(b, "%d\n", PROC_SYS_THREADS_MAX);
-	return 0;
-}
-
-static int proc_sys_ngroups_max_show(const struct proc_node *n,
-				     struct proc_buf *b)
-{
-	pbuf_printf(b, "%d\n", NGROUPS_MAX_KERN);
-	return 0;
-}
-
-static int proc_sys_cap_last_cap_show(const struct proc_node *n,
-				      struct proc_buf *b)
-{
-	pbuf_printf(b, "%d\n", PROC_SYS_CAP_LAST_CAP);
-	return 0;
-}
-
-static int proc_sys_overflowid_show(const struct proc_node *n,
-				    struct proc_buf *b)
-{
-	pbuf_printf(b, "%d\n", PROC_SYS_OVERFLOW_ID);
-	return 0;
-}
-
 static int proc_sys_uuid_show(const struct proc_node *n, struct proc_buf *b)
 {
 	char id[40];
@@ -122,12 +94,6 @@ static int proc_sys_uuid_show(const struct proc_node *n, struct proc_buf *b)
 static int proc_sys_boot_id_show(const struct proc_node *n, struct proc_buf *b)
 {
 	pbuf_printf(b, "%s\n", procfs.boot_id);
-	return 0;
-}
-
-static int proc_sys_poolsize_show(const struct proc_node *n, struct proc_buf *b)
-{
-	pbuf_printf(b, "%d\n", PROC_SYS_POOLSIZE);
 	return 0;
 }
 
@@ -150,29 +116,10 @@ static long proc_sys_overcommit_write(const struct proc_node *n,
 	return (long)len;
 }
 
-static int proc_sys_max_map_count_show(const struct proc_node *n,
-				       struct proc_buf *b)
-{
-	pbuf_printf(b, "%d\n", PROC_SYS_MAX_MAP_COUNT);
-	return 0;
-}
-
-static int proc_sys_file_max_show(const struct proc_node *n, struct proc_buf *b)
-{
-	pbuf_printf(b, "%llu\n", PROC_SYS_FILE_MAX);
-	return 0;
-}
-
-static int proc_sys_nr_open_show(const struct proc_node *n, struct proc_buf *b)
-{
-	pbuf_printf(b, "%d\n", PROC_SYS_NR_OPEN);
-	return 0;
-}
-
 static const struct proc_entry proc_sys_random_children[] = {
 	PROC_REG("boot_id", 0444, proc_sys_boot_id_show),
-	PROC_REG("entropy_avail", 0444, proc_sys_poolsize_show),
-	PROC_REG("poolsize", 0444, proc_sys_poolsize_show),
+	PROC_CONST("entropy_avail", PROC_SYS_POOLSIZE),
+	PROC_CONST("poolsize", PROC_SYS_POOLSIZE),
 	PROC_REG("uuid", 0444, proc_sys_uuid_show),
 };
 
@@ -180,19 +127,19 @@ static const struct proc_table proc_sys_random_table =
 	PROC_TABLE(proc_sys_random_children);
 
 static const struct proc_entry proc_sys_kernel_children[] = {
-	PROC_REG("cap_last_cap", 0444, proc_sys_cap_last_cap_show),
+	PROC_CONST("cap_last_cap", PROC_SYS_CAP_LAST_CAP),
 	PROC_RW("domainname", 0644, proc_sys_domainname_show,
 		proc_sys_domainname_write),
 	PROC_RW("hostname", 0644, proc_sys_hostname_show,
 		proc_sys_hostname_write),
-	PROC_REG("ngroups_max", 0444, proc_sys_ngroups_max_show),
+	PROC_CONST("ngroups_max", NGROUPS_MAX_KERN),
 	PROC_REG("osrelease", 0444, proc_sys_osrelease_show),
 	PROC_REG("ostype", 0444, proc_sys_ostype_show),
-	PROC_REG("overflowgid", 0444, proc_sys_overflowid_show),
-	PROC_REG("overflowuid", 0444, proc_sys_overflowid_show),
-	PROC_REG("pid_max", 0444, proc_sys_pid_max_show),
+	PROC_CONST("overflowgid", PROC_SYS_OVERFLOW_ID),
+	PROC_CONST("overflowuid", PROC_SYS_OVERFLOW_ID),
+	PROC_CONST("pid_max", PROC_PID_MAX),
 	PROC_DIR("random", 0555, &proc_sys_random_table, NULL),
-	PROC_REG("threads-max", 0444, proc_sys_threads_max_show),
+	PROC_CONST("threads-max", PROC_SYS_THREADS_MAX),
 	PROC_REG("version", 0444, proc_sys_version_show),
 };
 
@@ -200,7 +147,7 @@ static const struct proc_table proc_sys_kernel_table =
 	PROC_TABLE(proc_sys_kernel_children);
 
 static const struct proc_entry proc_sys_vm_children[] = {
-	PROC_REG("max_map_count", 0444, proc_sys_max_map_count_show),
+	PROC_CONST("max_map_count", PROC_SYS_MAX_MAP_COUNT),
 	PROC_RW("overcommit_memory", 0644, proc_sys_overcommit_show,
 		proc_sys_overcommit_write),
 };
@@ -209,8 +156,8 @@ static const struct proc_table proc_sys_vm_table =
 	PROC_TABLE(proc_sys_vm_children);
 
 static const struct proc_entry proc_sys_fs_children[] = {
-	PROC_REG("file-max", 0444, proc_sys_file_max_show),
-	PROC_REG("nr_open", 0444, proc_sys_nr_open_show),
+	PROC_CONST("file-max", PROC_SYS_FILE_MAX),
+	PROC_CONST("nr_open", PROC_SYS_NR_OPEN),
 };
 
 static const struct proc_table proc_sys_fs_table =
