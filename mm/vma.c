@@ -109,6 +109,24 @@ static int vma_split(struct mm *mm, struct vma *v, uint64_t addr)
 	return 0;
 }
 
+/* Put a VMA boundary at addr, splitting the VMA that straddles it. */
+static int split_at(struct mm *mm, uint64_t addr)
+{
+	struct vma *v = vma_find(mm, addr);
+
+	if (!v || v->start == addr)
+		return 0;
+	return vma_split(mm, v, addr);
+}
+
+/* Split so that every VMA lies wholly inside or outside [start, end). */
+static int vma_isolate(struct mm *mm, uint64_t start, uint64_t end)
+{
+	int err = split_at(mm, start);
+
+	return err ? err : split_at(mm, end);
+}
+
 static bool vmas_mergeable(const struct vma *a, const struct vma *b)
 {
 	return a->end == b->start && a->flags == b->flags && !a->file &&
@@ -164,22 +182,12 @@ static int unmap_range(struct mm *mm, uint64_t start, uint64_t end)
 	list_for_each_entry(v, &mm->vmas, link)
 		if (v->start < end && v->end > start && (v->flags & VM_SPECIAL))
 			return -EINVAL;
+	err = vma_isolate(mm, start, end);
+	if (err)
+		return err;
 	list_for_each_entry_safe(v, tmp, &mm->vmas, link) {
 		if (v->end <= start || v->start >= end)
 			continue;
-		if (v->start < start) {
-			err = vma_split(mm, v, start);
-			if (err)
-				return err;
-			/* The upper half, just inserted, comes next. */
-			tmp = list_entry(v->link.next, struct vma, link);
-			continue;
-		}
-		if (v->end > end) {
-			err = vma_split(mm, v, end);
-			if (err)
-				return err;
-		}
 		mm->total_vm_pages -= (v->end - v->start) / PAGE_SIZE;
 		release_range(mm, v->start, v->end);
 		vma_remove(mm, v);
@@ -557,7 +565,7 @@ static void protect_pte(struct mm *mm, uint64_t addr, uint64_t *pte, void *arg)
 int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, unsigned int vmflags)
 {
 	uint64_t end, pos;
-	struct vma *v, *tmp;
+	struct vma *v;
 	int err;
 
 	if (addr & ~PAGE_MASK)
@@ -578,24 +586,15 @@ int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, unsigned int vmflags)
 			return -EACCES;
 		pos = v->end;
 	}
-	list_for_each_entry_safe(v, tmp, &mm->vmas, link) {
+	err = vma_isolate(mm, addr, end);
+	if (err)
+		return err;
+	list_for_each_entry(v, &mm->vmas, link) {
 		struct protect_arg pa = { v };
 		unsigned int keep = v->flags & ~(VM_READ | VM_WRITE | VM_EXEC);
 
 		if (v->end <= addr || v->start >= end)
 			continue;
-		if (v->start < addr) {
-			err = vma_split(mm, v, addr);
-			if (err)
-				return err;
-			tmp = list_entry(v->link.next, struct vma, link);
-			continue;
-		}
-		if (v->end > end) {
-			err = vma_split(mm, v, end);
-			if (err)
-				return err;
-		}
 		v->flags = keep | vmflags;
 		pgtable_for_each(mm, v->start, v->end, protect_pte, &pa);
 	}
@@ -831,17 +830,10 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t oldlen, uint64_t newlen,
 	if (oldlen == 0)
 		return -EINVAL;
 	/* Isolate [old, old+oldlen) as its own VMA, then move it. */
-	if (v->start < old) {
-		err = vma_split(mm, v, old);
-		if (err)
-			return err;
-		v = vma_find(mm, old);
-	}
-	if (v->end > old + oldlen) {
-		err = vma_split(mm, v, old + oldlen);
-		if (err)
-			return err;
-	}
+	err = vma_isolate(mm, old, old + oldlen);
+	if (err)
+		return err;
+	v = vma_find(mm, old);
 	/* Not merged yet: the old VMA must stay separate until it goes. */
 	addr = map_region(mm, newaddr, newlen, v->flags,
 			  (flags & MREMAP_FIXED) ? MAP_FIXED : 0, v->file,
