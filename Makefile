@@ -78,8 +78,13 @@ linux: $(KOBJS) $(OSOBJS)
 	-name '*.d' 2>/dev/null)
 
 # ---- host tools ----
-TOOLS :=
+# Each tool is tools/NAME.c plus the shared format code it needs (the COW
+# codec is the same file the ubd driver uses).
+TOOLS := tools/uml_mkcow tools/uml_moo
 tools: $(TOOLS)
+tools/%: tools/%.c drivers/block/cow.c include/cow.h
+	$(CC) $(HOSTCFLAGS) -iquote include -o $@ $< drivers/block/cow.c \
+		$(HOSTLDFLAGS)
 
 # ---- unit tests (Check, one suite per module, fork mode) ----
 include tests/unit/suites.mk

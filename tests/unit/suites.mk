@@ -16,3 +16,5 @@ UNIT_SUITES += test_vfs
 test_vfs_DEPS := fs/vfs_path.c fs/vfs_perm.c fs/vfs_pagemap.c fs/locks.c kernel/klib.c
 UNIT_SUITES += test_procfs
 test_procfs_DEPS := fs/procfs_fmt.c kernel/klib.c
+UNIT_SUITES += test_cow
+test_cow_DEPS := drivers/block/cow.c
