@@ -24,7 +24,7 @@ HOSTCFLAGS += $(SANFLAGS)
 HOSTLDFLAGS += $(SANFLAGS)
 endif
 
-KSRCS := $(wildcard kernel/*.c mm/*.c fs/*.c drivers/*/*.c net/*.c \
+KSRCS := $(wildcard kernel/*.c mm/*.c fs/*.c fs/*/*.c drivers/*/*.c net/*.c \
 	mconsole/*.c arch-um/kernel/*.c)
 KASM := $(wildcard arch-um/kernel/*.S)
 OSSRCS := $(wildcard arch-um/os/*.c)
@@ -125,13 +125,21 @@ $(BUILD)/initramfs.cpio.gz: scripts/mkinitramfs.sh
 	@mkdir -p $(BUILD)
 	bash scripts/mkinitramfs.sh $@
 
+# The default root disk. Built only when missing or older than its script:
+# a root_fs changed by booting it is kept (rm root_fs to start afresh).
+.PHONY: rootfs
+rootfs: root_fs
+root_fs: scripts/mkrootfs.sh
+	bash scripts/mkrootfs.sh $@
+
 deps:
 	bash scripts/deps.sh build
 
-run: 
+# The kernel's defaults boot ./root_fs: ubd0=root_fs root=98:0 (/dev/ubda).
+run:
 	bash scripts/deps.sh build
-	$(MAKE) all image
-	./linux mem=256M initrd=$(BUILD)/initramfs.cpio.gz
+	$(MAKE) all rootfs
+	./linux mem=256M
 
 integration: all image
 	bash tests/integration/run-all.sh
@@ -146,7 +154,7 @@ check-long: check
 
 bench:
 	bash scripts/deps.sh bench
-	$(MAKE) all image
+	$(MAKE) all image rootfs
 	bash bench/run.sh
 
 format:

@@ -38,6 +38,29 @@ mkdir -p "$work/native-dir"
 timeout -k 5 "$limit" "$bin" "${quick[@]}" "$work/native-dir" \
 	"${tests[@]}" >"$work/native" 2>"$work/native.err" ||
 	echo "bench: native run failed" >&2
+# The host file system stands in for the ubd disk natively.
+"$bin" "${quick[@]}" "$work/native-dir" files 2>/dev/null |
+	sed 's/^/ubd_/' >>"$work/native"
+
+# An empty ext2 disk for the file tests on ubd.
+disk_image() {
+	local out=$1
+	rm -f "$out"
+	truncate -s 512M "$out" && mke2fs -q -F -t ext2 -b 4096 "$out"
+}
+
+# Seconds from starting the kernel on a COW of root_fs to the end of a
+# shell's poweroff typed on the console (boot, init scripts, shell, halt).
+boot_time() {
+	local kernel=$1 t0 t1
+	[[ -f $root/root_fs ]] || return
+	rm -f "$work/boot.cow"
+	t0=$(date +%s%N)
+	printf 'poweroff\n' | timeout -k 5 60 "$kernel" \
+		ubd0="$work/boot.cow,$root/root_fs" >/dev/null 2>&1 || return
+	t1=$(date +%s%N)
+	echo "boot_rootfs $(((t1 - t0) / 1000000)) ms"
+}
 
 # An image with ubench as /t/ubench and /bench.sh as init's script.
 make_image() {
@@ -50,6 +73,11 @@ mount -t proc proc /proc 2>/dev/null
 mount -t tmpfs tmpfs /tmp 2>/dev/null
 echo "=== begin ubench"
 /t/ubench ${quick[*]} /tmp ${tests[*]}
+# The file tests again on an ext2 file system on a ubd disk.
+if [ -b /dev/ubdb ] && mount -t ext2 /dev/ubdb /mnt; then
+	/t/ubench ${quick[*]} /mnt files | sed 's/^/ubd_/'
+	umount /mnt
+fi
 echo "=== end ubench"
 poweroff -f
 SCRIPT
@@ -75,15 +103,19 @@ touch "$work/ours" "$work/uml"
 if [[ -f $image ]]; then
 	make_image "$work/bench.cpio.gz"
 	if [[ -x $kernel ]]; then
+		disk_image "$work/disk.img"
 		run_guest ours "$kernel" mem=1G initrd="$work/bench.cpio.gz" quiet \
-			init=/bin/sh /bench.sh
+			init=/bin/sh /bench.sh ubd1="$work/disk.img"
+		boot_time "$kernel" >>"$work/ours"
 	else
 		echo "bench: no ./linux (run make)" >&2
 	fi
 	if [[ -x $uml ]]; then
 		# Real UML: the same image; con=null keeps it from opening xterms.
+		disk_image "$work/disk.img"
 		run_guest uml "$uml" mem=1G initrd="$work/bench.cpio.gz" \
-			init=/bin/sh /bench.sh con0=fd:0,fd:1 con=null quiet
+			init=/bin/sh /bench.sh con0=fd:0,fd:1 con=null quiet \
+			ubd1="$work/disk.img"
 		[[ -s $work/uml ]] || tr -d '\r' <"$work/uml.raw" |
 			grep -E 'panic|failed' | head -n 3 >&2
 	else

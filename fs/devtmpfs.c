@@ -115,3 +115,32 @@ int devfs_create(const char *name, uint32_t mode, uint64_t rdev)
 	dput(dir.dentry);
 	return err;
 }
+
+/* Remove the top-level node name (a device that went away). */
+int devfs_remove(const char *name)
+{
+	struct super_block *sb;
+	struct qstr q = { .name = name, .len = kstrlen(name) };
+	struct path dir;
+	struct dentry *d;
+	int err = -ENOENT;
+
+	if (!vfs.ready || kstrchr(name, '/'))
+		return -EINVAL;
+	sb = devtmpfs_sb();
+	if (IS_ERR(sb))
+		return (int)PTR_ERR(sb);
+	q.hash = path_hash(name, q.len);
+	dir.mnt = NULL;
+	dir.dentry = sb->root;
+	d = vfs_lookup_one(&dir, &q, true);
+	if (IS_ERR(d))
+		return (int)PTR_ERR(d);
+	if (d->inode && !S_ISDIR(d->inode->mode)) {
+		err = sb->root->inode->ops->unlink(sb->root->inode, d);
+		if (!err)
+			d_drop(d);
+	}
+	dput(d);
+	return err;
+}

@@ -12,6 +12,7 @@
 #include <linux/fs.h>
 #include <linux/openat2.h>
 
+#include "blkdev.h"
 #include "err.h"
 #include "klib.h"
 #include "pipe.h"
@@ -235,8 +236,12 @@ struct file *vfs_open_path(struct path *p, int flags)
 				return ERR_PTR(-ENXIO);
 			break;
 		case S_IFBLK:
-			return ERR_PTR((p->mnt->flags & MNT_NODEV) ? -EACCES :
-								     -ENXIO);
+			if (p->mnt->flags & MNT_NODEV)
+				return ERR_PTR(-EACCES);
+			ops = blkdev_file_lookup(inode->rdev);
+			if (!ops)
+				return ERR_PTR(-ENXIO);
+			break;
 		case S_IFSOCK:
 			return ERR_PTR(-ENXIO);
 		case S_IFIFO:

@@ -12,6 +12,7 @@
 #include <linux/magic.h>
 #include <linux/mount.h>
 
+#include "blkdev.h"
 #include "err.h"
 #include "klib.h"
 #include "printk.h"
@@ -407,9 +408,12 @@ SYSCALL2(umount2, uaddr_t, utarget, int, flags)
 		return err;
 	m = p.mnt;
 	err = -EINVAL;
-	if (p.dentry != m->root || m->parent == m)
+	if (p.dentry != m->root)
 		goto out_path;
+	/* The root stays: Linux says busy, so umount -r remounts it ro. */
 	err = -EBUSY;
+	if (m->parent == m)
+		goto out_path;
 	if (!(flags & VFS_UMOUNT_DETACH) &&
 	    (!list_empty(&m->children) || m->refs > 2))
 		goto out_path;
@@ -490,12 +494,23 @@ static int sb_sync(struct super_block *sb)
 	return sb->ops->sync ? sb->ops->sync(sb) : 0;
 }
 
-SYSCALL0(sync)
+int vfs_sync_all(void)
 {
 	struct mount *m;
+	int err = 0, e;
 
-	list_for_each_entry(m, &vfs.mounts, all_link)
-		sb_sync(m->sb);
+	list_for_each_entry(m, &vfs.mounts, all_link) {
+		e = sb_sync(m->sb);
+		if (e && !err)
+			err = e;
+	}
+	e = blkdev_sync_all();
+	return err ? err : e;
+}
+
+SYSCALL0(sync)
+{
+	vfs_sync_all();
 	return 0;
 }
 
@@ -539,6 +554,46 @@ int mount_options(struct mount *mnt, char *buf, size_t size)
 }
 
 /* ---- boot ---- */
+
+int vfs_mount_root(const char *source, const char *fstype, unsigned long flags,
+		   const char *data)
+{
+	const struct fs_type *type = fs_type_find(fstype);
+	struct mount *old = vfs.root_mnt, *m;
+	struct super_block *sb;
+	int err;
+
+	if (!type)
+		return -ENODEV;
+	sb = type->mount(type, source, flags, data);
+	if (IS_ERR(sb))
+		return (int)PTR_ERR(sb);
+	if (flags & MS_RDONLY)
+		sb->flags |= SB_RDONLY;
+	m = mnt_alloc(sb, sb->root, source);
+	if (!m) {
+		sb->refs++;
+		sb_put(sb);
+		return -ENOMEM;
+	}
+	while (!list_empty(&old->children))
+		mnt_detach_tree(list_first_entry(&old->children, struct mount,
+						 child_link));
+	list_del(&old->all_link);
+	mnt_put(old);
+	list_add_tail(&m->all_link, &vfs.mounts);
+	vfs.root_mnt = m;
+	err = kern_mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	if (err)
+		printk(KERN_WARNING "devtmpfs: not mounted on /dev (%d)\n",
+		       err);
+	return 0;
+}
+
+const char *vfs_root_fstype(void)
+{
+	return vfs.root_mnt->sb->type->name;
+}
 
 int vfs_init(void)
 {

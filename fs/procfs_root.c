@@ -3,6 +3,7 @@
  * mounts...), the self and thread-self links, and a directory per
  * process. Layouts follow Linux 6.1.
  */
+#include "blkdev.h"
 #include "err.h"
 #include "klib.h"
 #include "mm.h"
@@ -53,16 +54,17 @@ static int proc_meminfo_show(const struct proc_node *n, struct proc_buf *b)
 	uint64_t total = phys_total_pages() * KB_PER_PAGE;
 	uint64_t free = phys_free_pages() * KB_PER_PAGE;
 	static const char *const zero_kb[] = {
-		"Buffers",	  "Cached",	  "SwapCached",
-		"Active",	  "Inactive",	  "Active(anon)",
-		"Inactive(anon)", "Active(file)", "Inactive(file)",
-		"Unevictable",	  "Mlocked",	  "SwapTotal",
-		"SwapFree",	  "Zswap",	  "Zswapped",
-		"Dirty",	  "Writeback",	  "AnonPages",
-		"Mapped",	  "Shmem",	  "KReclaimable",
-		"Slab",		  "SReclaimable", "SUnreclaim",
-		"KernelStack",	  "PageTables",	  "NFS_Unstable",
-		"Bounce",	  "WritebackTmp",
+		"Cached",	"SwapCached",	  "Active",
+		"Inactive",	"Active(anon)",	  "Inactive(anon)",
+		"Active(file)", "Inactive(file)", "Unevictable",
+		"Mlocked",	"SwapTotal",	  "SwapFree",
+		"Zswap",	"Zswapped",
+	};
+	static const char *const zero_kb2[] = {
+		"Writeback",	"AnonPages",  "Mapped",	      "Shmem",
+		"KReclaimable", "Slab",	      "SReclaimable", "SUnreclaim",
+		"KernelStack",	"PageTables", "NFS_Unstable", "Bounce",
+		"WritebackTmp",
 	};
 	static const char *const zero_vmalloc_kb[] = {
 		"VmallocUsed",
@@ -79,16 +81,24 @@ static int proc_meminfo_show(const struct proc_node *n, struct proc_buf *b)
 		"HugePages_Rsvd",
 		"HugePages_Surp",
 	};
-	uint64_t committed = 0;
+	uint64_t committed = 0, cached, dirty;
 	struct task *t;
+
+	bcache_stats(&cached, &dirty);
 
 	for_each_task(t) if (task_leader(t) == t && t->mm)
 		committed += t->mm->total_vm_pages * KB_PER_PAGE;
 	proc_fmt_meminfo(b, "MemTotal", total, true);
 	proc_fmt_meminfo(b, "MemFree", free, true);
-	proc_fmt_meminfo(b, "MemAvailable", free, true);
+	/* The block cache gives back its clean pages on demand. */
+	proc_fmt_meminfo(b, "MemAvailable",
+			 free + (cached - dirty) * KB_PER_PAGE, true);
+	proc_fmt_meminfo(b, "Buffers", cached * KB_PER_PAGE, true);
 	for (size_t i = 0; i < ARRAY_SIZE(zero_kb); i++)
 		proc_fmt_meminfo(b, zero_kb[i], 0, true);
+	proc_fmt_meminfo(b, "Dirty", dirty * KB_PER_PAGE, true);
+	for (size_t i = 0; i < ARRAY_SIZE(zero_kb2); i++)
+		proc_fmt_meminfo(b, zero_kb2[i], 0, true);
 	proc_fmt_meminfo(b, "CommitLimit", total / 2, true);
 	proc_fmt_meminfo(b, "Committed_AS", committed, true);
 	proc_fmt_meminfo(b, "VmallocTotal", PROC_VMALLOC_TOTAL_KB, true);
@@ -281,12 +291,19 @@ static int proc_devices_show(const struct proc_node *n, struct proc_buf *b)
 		     "136 pts\n"
 		     "\n"
 		     "Block devices:\n");
+	if (blkdev_next(NULL))
+		pbuf_puts(b, " 98 ubd\n");
 	return 0;
 }
 
 static int proc_partitions_show(const struct proc_node *n, struct proc_buf *b)
 {
 	pbuf_puts(b, "major minor  #blocks  name\n\n");
+	for (struct block_device *bd = blkdev_next(NULL); bd;
+	     bd = blkdev_next(bd))
+		pbuf_printf(b, "%4u  %7u %10llu %s\n", MAJOR(bd->dev),
+			    MINOR(bd->dev),
+			    (unsigned long long)(bd->size >> 10), bd->name);
 	return 0;
 }
 

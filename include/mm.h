@@ -42,6 +42,11 @@ unsigned int page_refs(pfn_t pfn);
 void *page_ptr(pfn_t pfn);
 uint64_t phys_total_pages(void);
 uint64_t phys_free_pages(void);
+/*
+ * Install the hook that frees up to nr cache pages when memory runs out
+ * (returns how many it freed).
+ */
+void phys_set_reclaim(uint64_t (*reclaim)(uint64_t nr));
 
 /* ---- address spaces ---- */
 

@@ -388,6 +388,8 @@ int chrdev_register(unsigned int major, unsigned int minor, unsigned int count,
 		    const char *name, const struct file_ops *ops);
 /* Create a device node in the kernel's /dev (devtmpfs). */
 int devfs_create(const char *name, uint32_t mode, uint64_t rdev);
+/* Remove a node created by devfs_create (top level only). */
+int devfs_remove(const char *name);
 
 /* ---- generic defaults for file_ops members ---- */
 
@@ -419,6 +421,16 @@ int vfs_get_page(struct file *f, uint64_t idx, pfn_t *out);
  * Called once at boot before anything else in fs. 0 or -errno.
  */
 int vfs_init(void);
+/*
+ * Mount source (fstype, MS_* flags, options data) as the new root, in
+ * place of the initial tmpfs, and devtmpfs on its /dev. 0 or -errno.
+ */
+int vfs_mount_root(const char *source, const char *fstype, unsigned long flags,
+		   const char *data);
+/* The type name of the root file system ("ext2"). */
+const char *vfs_root_fstype(void);
+/* Write every file system and block device back (sync, halt). */
+int vfs_sync_all(void);
 int fs_type_register(const struct fs_type *type);
 const struct fs_type *fs_type_find(const char *name);
 /* Iterate registered types: NULL gives the first; NULL at the end. */

@@ -166,6 +166,8 @@ int cmdline_parse(int argc, char **argv, struct boot_params *bp,
 
 	kmemset(bp, 0, sizeof(*bp));
 	bp->mem = CMDLINE_DEFAULT_MEM;
+	/* Like Linux, the root is mounted read-only unless "rw" is given. */
+	bp->read_only = true;
 	for (i = 1; i < argc; i++) {
 		char key[64];
 		const char *word = argv[i], *eq = kstrchr(word, '=');
@@ -201,7 +203,7 @@ int cmdline_parse(int argc, char **argv, struct boot_params *bp,
 		}
 		if (r)
 			continue;
-		if (word[0] == '-') {
+		if (word[0] == '-' && word[1] == '-') {
 			ksnprintf(err, errlen,
 				  "unknown option '%s' (try "
 				  "--help)",

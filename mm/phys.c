@@ -3,7 +3,9 @@
  *
  * A bitmap of free pages with a next-fit hint, so consecutive allocations
  * tend to be physically contiguous (a run of guest pages then maps into a
- * stub with one mmap), and a reference count per page.
+ * stub with one mmap), and a reference count per page. When no page is
+ * free, the reclaim hook (the block cache) is asked to give some back
+ * before an allocation fails.
  */
 #include "err.h"
 #include "klib.h"
@@ -20,6 +22,7 @@ struct phys_state {
 	uint64_t hint;
 	uint64_t *free_map; /* bit set: page free */
 	uint32_t *refs;
+	uint64_t (*reclaim)(uint64_t nr);
 };
 
 static struct phys_state phys;
@@ -119,12 +122,26 @@ static bool run_is_free(pfn_t start, size_t n)
 /* Runs of at least this many pages are worth looking for. */
 #define RUN_SEARCH_MIN 8
 
+/* Pages a reclaim pass asks for: enough to be worth the call. */
+#define RECLAIM_BATCH 256
+
+void phys_set_reclaim(uint64_t (*reclaim)(uint64_t nr))
+{
+	phys.reclaim = reclaim;
+}
+
+/* Out of pages: true when the reclaim hook freed some. */
+static bool phys_reclaim(void)
+{
+	return phys.reclaim && phys.reclaim(RECLAIM_BATCH) > 0;
+}
+
 size_t page_alloc_run_raw(size_t n, pfn_t *first)
 {
 	pfn_t start = PFN_NONE;
 	size_t len = 0;
 
-	if (!phys.nr_free)
+	if (!phys.nr_free && !phys_reclaim())
 		return 0;
 	/*
 	 * Freed pages end up scattered between live ones; a multi-page
@@ -162,6 +179,8 @@ pfn_t page_alloc(void)
 {
 	pfn_t pfn = find_free(phys.hint);
 
+	if (pfn == PFN_NONE && phys_reclaim())
+		pfn = find_free(phys.hint);
 	if (pfn == PFN_NONE)
 		return PFN_NONE;
 	mark_used(pfn);

@@ -5,14 +5,17 @@
  * off and restart.
  */
 #include <linux/fcntl.h>
+#include <linux/fs.h>
 #include <linux/reboot.h>
 
 #include "arch.h"
+#include "blkdev.h"
 #include "cmdline.h"
 #include "console.h"
 #include "cpio.h"
 #include "devices.h"
 #include "err.h"
+#include "ext2.h"
 #include "irq.h"
 #include "klib.h"
 #include "mm.h"
@@ -23,6 +26,7 @@
 #include "syscall.h"
 #include "task.h"
 #include "timer.h"
+#include "ubd.h"
 #include "vfs.h"
 #include "os/os.h"
 #include "../../mm/mm_internal.h"
@@ -49,6 +53,7 @@ static int console_hook(const char *key, const char *value, const char **why)
 
 static const struct boot_option_hook boot_hooks[] = {
 	{ "con", console_hook },
+	{ "ubd", ubd_setup },
 };
 
 static void print_host(const char *s)
@@ -65,8 +70,18 @@ static void usage(void)
 		"  mem=<size>        physical memory, e.g. 256M (default 128M)\n",
 		"  initrd=<file>     initramfs (newc cpio, plain or gzip)\n",
 		"  init=<path>       program to run as init\n",
-		"  root=<dev>        root device (default 98:0)\n",
+		"  root=<dev>        root device: /dev/ubda, 98:0 (default)\n",
+		"  rootfstype=<fs>   root file system type(s), e.g. ext2\n",
 		"  rw | ro           mount the root read-write or read-only\n",
+		"                    (default ro, as in Linux)\n",
+		"  ubd<N>[flags]=<file>[,<backing>][,<serial>]\n",
+		"                    disk N (0-15 or a-p) from a host image;\n",
+		"                    with a backing file, <file> is a COW file\n",
+		"                    (created if missing). Flags: r read-only,\n",
+		"                    s synchronous, d no COW probe, c no host\n",
+		"                    locking, t no discard. Default\n",
+		"                    ubd0=root_fs when there is no initrd.\n",
+		"  ubd=sync          every ubd device synchronous\n",
 		"  quiet             show only errors during boot\n",
 		"  umid=<name>       machine name for the management console\n",
 		"  con<N>=<channel>  console N on a channel: fd:N, null, none,\n",
@@ -139,6 +154,65 @@ static void init_main(void *arg)
 		if (try_init(defaults[i]) == 0)
 			return;
 	panic("No working init found.  Try passing init= option to kernel.");
+}
+
+/* Try each file system type for the root device; 0 or the last error. */
+static int mount_root_as(const char *source, const char *types,
+			 unsigned long flags)
+{
+	char name[32];
+	int err = -ENODEV;
+
+	while (types && *types) {
+		const char *comma = kstrchr(types, ',');
+		size_t len = comma ? (size_t)(comma - types) : kstrlen(types);
+
+		if (len && len < sizeof(name)) {
+			kmemcpy(name, types, len);
+			name[len] = '\0';
+			err = vfs_mount_root(source, name, flags, NULL);
+			if (!err || err == -EIO || err == -EROFS)
+				return err;
+		}
+		types = comma ? comma + 1 : NULL;
+	}
+	return err;
+}
+
+/* Mount root= (a path such as /dev/ubda or MAJ:MIN) as "/". */
+static void mount_root(void)
+{
+	const struct boot_params *bp = &boot.params;
+	const char *source = bp->root ? bp->root : "98:0";
+	unsigned long flags = bp->read_only ? MS_RDONLY : 0;
+	char name[24];
+	uint64_t dev;
+	int err;
+
+	/* "98:0" shows in /proc/mounts as the device's node name. */
+	if (blkdev_parse_devnum(source, &dev) && blkdev_find(dev)) {
+		ksnprintf(name, sizeof(name), "/dev/%s",
+			  blkdev_find(dev)->name);
+		source = name;
+	}
+	err = mount_root_as(
+		source, bp->rootfstype ? bp->rootfstype : "ext2,ext3", flags);
+	if (err) {
+		char buf[ERRBUF];
+
+		ksnprintf(buf, sizeof(buf),
+			  "linux: VFS: Unable to mount root fs on %s (error "
+			  "%d)%s\n",
+			  source, -err,
+			  err == -ENXIO || err == -ENOENT ?
+				  ": no such device (give ubd0=<image>)" :
+				  "");
+		print_host(buf);
+		machine_halt(1);
+	}
+	printk(KERN_INFO "VFS: Mounted root (%s filesystem)%s on device "
+			 "%s.\n",
+	       vfs_root_fstype(), bp->read_only ? " readonly" : "", source);
 }
 
 static void load_initrd(const char *path)
@@ -237,14 +311,38 @@ int kernel_main(int argc, char **argv)
 	if (r)
 		fail("starting the console", r);
 	set_proc_cmdline(argc, argv);
+	blkdev_init();
+	r = ext2_init();
+	if (r)
+		fail("registering ext2", r);
+	r = ubd_init(!bp->initrd, err, sizeof(err));
+	if (r) {
+		print_host("linux: ");
+		print_host(err);
+		print_host("\n");
+		machine_halt(1);
+	}
 	if (bp->initrd)
 		load_initrd(bp->initrd);
+	else
+		mount_root();
 	task_create_init(init_main, NULL);
 	sched_idle_loop();
 }
 
+/* Write every file system and disk back before the machine goes. */
+static void machine_sync(void)
+{
+	int err = vfs_sync_all();
+
+	if (err)
+		printk(KERN_ERR "reboot: writing the disks back failed (%d)\n",
+		       err);
+}
+
 __noreturn void machine_halt(int status)
 {
+	machine_sync();
 	printk(KERN_NOTICE "reboot: System halted\n");
 	mmu_shutdown();
 	os_tty_restore_all();
@@ -255,6 +353,7 @@ __noreturn void machine_restart(void)
 {
 	int err;
 
+	machine_sync();
 	printk(KERN_NOTICE "reboot: Restarting system\n");
 	mmu_shutdown();
 	err = os_reexec();

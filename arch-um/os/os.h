@@ -66,6 +66,41 @@ int os_fstat_size(int fd, uint64_t *size);
 /* Read a whole host file into a new heap buffer (os_heap_free it). */
 long os_read_file(const char *path, char **out);
 
+/* ---- disk image files (the ubd driver's host half) ---- */
+struct os_iovec {
+	void *base;
+	size_t len;
+};
+
+struct os_disk_stat {
+	uint64_t size;
+	int64_t mtime; /* seconds */
+	uint64_t dev, ino;
+	bool is_reg; /* a regular file or a block device */
+};
+
+#define OS_DISK_MAX_IOV 256
+
+/* stat of path, or of fd when path is NULL. */
+int os_disk_stat(const char *path, int fd, struct os_disk_stat *out);
+/*
+ * Take a whole-file fcntl lock (write or read) without waiting: -EAGAIN
+ * when another process holds one, its pid in *holder (0 if unknown).
+ */
+int os_disk_lock(int fd, bool write, int *holder);
+/* The absolute, symlink-free name of an existing path. */
+int os_disk_abspath(const char *path, char *buf, size_t size);
+/*
+ * Transfer the whole of vec[0..n) (n <= OS_DISK_MAX_IOV) at off, retrying
+ * short transfers; reads past end of file give zeros. 0 or -errno.
+ */
+int os_disk_read(int fd, const struct os_iovec *vec, unsigned int n,
+		 uint64_t off);
+int os_disk_write(int fd, const struct os_iovec *vec, unsigned int n,
+		  uint64_t off);
+/* Make written data durable (fdatasync). */
+int os_disk_sync(int fd);
+
 /* ---- entropy ---- */
 /* Fill buf with len bytes from the host's getrandom(2); len or -errno. */
 int os_getrandom(void *buf, size_t len);

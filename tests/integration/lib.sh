@@ -13,7 +13,8 @@
 # The guest's console output (carriage returns removed) is left in
 # $BOOT_OUT, the kernel's stderr in $BOOT_ERR, the exit status in
 # $BOOT_STATUS (124 means the boot timed out). SCRIPT runs as pid 1 and
-# should end with `poweroff -f`.
+# should end with `poweroff -f`. Words in the array BOOT_ARGS (disks:
+# ubd1=...) are added to the kernel's command line.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KERNEL=${KERNEL:-$ROOT/linux}
@@ -31,6 +32,7 @@ trap 'exit 130' INT TERM
 BOOT_OUT=$WORK/boot.out
 BOOT_ERR=$WORK/boot.err
 BOOT_STATUS=0
+BOOT_ARGS=()
 boot_count=0
 
 pass() {
@@ -126,7 +128,7 @@ boot_script() {
 	img=$WORK/test$boot_count.cpio.gz
 	make_image "$script" "$img" "$@"
 	run_kernel "$BOOT_OUT" "$BOOT_ERR" mem="$BOOT_MEM" initrd="$img" \
-		quiet init=/bin/sh /test.sh
+		quiet init=/bin/sh /test.sh "${BOOT_ARGS[@]}"
 	rm -f "$img"
 }
 
