@@ -4,7 +4,7 @@
 # half, rename across directories, hard links, fast and slow symlinks, a
 # device node and a FIFO, a sparse file with a 1 GiB hole, a 200 MiB file
 # read back with a checksum; then a second disk made with the guest's
-# mkfs.ext2, and a remount read-only.
+# mkfs.ext2, an ext2 in an MBR partition, and a remount read-only.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -24,6 +24,21 @@ head -c 1048576 /dev/urandom >"$WORK/chunk"
 big_sum=$(for _ in $(seq 200); do cat "$WORK/chunk"; done | md5sum | cut -d' ' -f1)
 small=$WORK/small.img
 truncate -s 32M "$small"
+# A disk with an MBR whose second primary partition (at 1 MiB) holds ext2.
+part=$WORK/part.img
+mkdir "$WORK/ptree" && echo in-partition >"$WORK/ptree/hello"
+truncate -s 8M "$WORK/p2.img"
+mke2fs -q -F -t ext2 -d "$WORK/ptree" "$WORK/p2.img" || fail "mke2fs -d"
+python3 - "$part" <<'PY'
+import struct, sys
+mbr = bytearray(512)
+# entry 2: status 0, type 0x83, start sector 2048, 16384 sectors
+mbr[446 + 16:446 + 32] = struct.pack('<B3sB3sII', 0, b'\0\0\0', 0x83,
+                                     b'\0\0\0', 2048, 16384)
+mbr[510:512] = b'\x55\xaa'
+open(sys.argv[1], 'wb').write(mbr)
+PY
+dd if="$WORK/p2.img" of="$part" bs=1M seek=1 conv=notrunc 2>/dev/null
 
 cat >"$WORK/work.sh" <<'EOF'
 #!/bin/sh
@@ -68,13 +83,15 @@ cd /
 mkfs.ext2 -q /dev/ubdd >/dev/null 2>&1 || mke2fs /dev/ubdd >/dev/null 2>&1 || echo MKFS-FAILED
 mkdir -p /mnt2 && mount -t ext2 /dev/ubdd /mnt2 && echo on-small >/mnt2/x &&
 	umount /mnt2 || echo SMALL-FAILED
+mkdir -p /mnt3 && mount -t ext2 -o ro /dev/ubde2 /mnt3 &&
+	grep -qx in-partition /mnt3/hello && umount /mnt3 || echo PARTITION-FAILED
 mount -o remount,ro /mnt && (echo no >/mnt/ro-test) 2>/dev/null && echo RO-WRITE-WORKED
 umount /mnt || echo UMOUNT-FAILED
 echo "=== done"
 poweroff -f
 EOF
 BOOT_TIMEOUT=${EXT2_TIMEOUT:-600}
-BOOT_ARGS=(ubd1="$disk" ubd2d="$WORK/tree.tar" ubd3="$small")
+BOOT_ARGS=(ubd1="$disk" ubd2d="$WORK/tree.tar" ubd3="$small" ubd4="$part")
 boot_script "$WORK/work.sh" "$WORK/chunk"
 assert_status 0
 assert_line '=== done'
@@ -102,4 +119,4 @@ debugfs -R "cat /b/slow" "$disk" >/dev/null 2>&1
 	fail "the file on the second disk is missing"
 size=$(debugfs -R "stat /sparse" "$disk" 2>/dev/null | sed -n 's/.*Size: \([0-9]*\).*/\1/p' | head -n 1)
 [[ $size == 1073741837 ]] || fail "sparse file size $size"
-pass "tar tree, 10,000 files, renames, links, sparse 1 GiB hole, 200 MiB checksum, mkfs, e2fsck clean"
+pass "tar tree, 10,000 files, renames, links, sparse 1 GiB hole, 200 MiB checksum, mkfs, MBR partition, e2fsck clean"
