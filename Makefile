@@ -80,11 +80,16 @@ linux: $(KOBJS) $(OSOBJS)
 # ---- host tools ----
 # Each tool is tools/NAME.c plus the shared format code it needs (the COW
 # codec is the same file the ubd driver uses).
-TOOLS := tools/uml_mkcow tools/uml_moo
+TOOLS := tools/uml_mkcow tools/uml_moo tools/uml_mconsole
 tools: $(TOOLS)
 tools/%: tools/%.c drivers/block/cow.c include/cow.h
 	$(CC) $(HOSTCFLAGS) -iquote include -o $@ $< drivers/block/cow.c \
 		$(HOSTLDFLAGS)
+# The mconsole client shares the kernel's wire codec and uses GNU readline.
+tools/uml_mconsole: tools/uml_mconsole.c mconsole/mconsole_proto.c \
+		include/mconsole.h
+	$(CC) $(HOSTCFLAGS) -iquote include -o $@ $< \
+		mconsole/mconsole_proto.c $(HOSTLDFLAGS) -lreadline
 
 # ---- unit tests (Check, one suite per module, fork mode) ----
 include tests/unit/suites.mk

@@ -508,6 +508,31 @@ int vfs_sync_all(void)
 	return err ? err : e;
 }
 
+int vfs_remount_all_ro(void)
+{
+	struct mount *m;
+	int err = 0, e;
+
+	list_for_each_entry(m, &vfs.mounts, all_link) {
+		struct super_block *sb = m->sb;
+
+		if (sb->type->nodev || (sb->flags & SB_RDONLY))
+			continue;
+		e = sb_sync(sb);
+		if (sb->ops->remount) {
+			int e2 = sb->ops->remount(sb, SB_RDONLY, NULL);
+
+			e = e ? e : e2;
+		}
+		/* Read-only even if writing back failed: stop the damage. */
+		sb->flags |= SB_RDONLY;
+		if (e && !err)
+			err = e;
+	}
+	e = blkdev_sync_all();
+	return err ? err : e;
+}
+
 SYSCALL0(sync)
 {
 	vfs_sync_all();

@@ -152,6 +152,8 @@ static bool proc_find_child(const struct proc_node *dir, const char *name,
 	for (size_t i = 0; i < nr; i++) {
 		const struct proc_entry *c = &e->children->entries[i];
 
+		if (c->present && !c->present())
+			continue;
 		if (kstrlen(c->name) == len && !kmemcmp(c->name, name, len)) {
 			*child = *dir;
 			child->entry = c;
@@ -203,6 +205,10 @@ static int proc_readdir(struct file *f, struct dir_ctx *ctx)
 				 ->entries[ctx->pos - PROC_FIRST_CHILD_COOKIE];
 		size_t len = kstrlen(c->name);
 
+		if (c->present && !c->present()) {
+			ctx->pos++;
+			continue;
+		}
 		if (!ctx->emit(ctx, c->name, len,
 			       proc_ino(f->inode->ino, c->name, len),
 			       VFS_DTYPE(c->mode)))
@@ -460,4 +466,9 @@ void procfs_set_cmdline(const char *cmdline)
 void procfs_set_sysrq_handler(void (*fn)(char key))
 {
 	procfs.sysrq = fn;
+}
+
+void procfs_set_mconsole_handler(long (*fn)(const char *buf, size_t len))
+{
+	procfs.mconsole = fn;
 }

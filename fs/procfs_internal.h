@@ -79,6 +79,8 @@ struct proc_entry {
 	const struct proc_dyn_ops *dyn;
 	/* PROC_CONST files: the number they show. */
 	uint64_t value;
+	/* Optional: whether the entry exists now (absent when NULL). */
+	bool (*present)(void);
 };
 
 /* The fixed children of a directory. */
@@ -121,6 +123,7 @@ int proc_show_const(const struct proc_node *n, struct proc_buf *b);
 struct procfs_state {
 	char *cmdline;
 	void (*sysrq)(char key);
+	long (*mconsole)(const char *buf, size_t len);
 	int overcommit_memory;
 	char boot_id[40];
 };

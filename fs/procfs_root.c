@@ -333,6 +333,18 @@ static long proc_sysrq_write(const struct proc_node *n, const char *buf,
 	return (long)len;
 }
 
+/* /proc/mconsole: only with mconsole's notify socket configured. */
+static bool proc_mconsole_present(void)
+{
+	return procfs.mconsole != NULL;
+}
+
+static long proc_mconsole_write(const struct proc_node *n, const char *buf,
+				size_t len)
+{
+	return procfs.mconsole ? procfs.mconsole(buf, len) : -ENOENT;
+}
+
 static const struct proc_entry proc_root_children[] = {
 	PROC_REG("cmdline", 0444, proc_cmdline_show),
 	PROC_REG("cpuinfo", 0444, proc_cpuinfo_show),
@@ -340,6 +352,10 @@ static const struct proc_entry proc_root_children[] = {
 	PROC_REG("filesystems", 0444, proc_filesystems_show),
 	PROC_REG("interrupts", 0444, proc_interrupts_show),
 	PROC_REG("loadavg", 0444, proc_loadavg_show),
+	{ .name = "mconsole",
+	  .mode = S_IFREG | 0200,
+	  .write = proc_mconsole_write,
+	  .present = proc_mconsole_present },
 	PROC_REG("meminfo", 0444, proc_meminfo_show),
 	PROC_LNK("mounts", proc_mounts_link),
 	PROC_REG("partitions", 0444, proc_partitions_show),

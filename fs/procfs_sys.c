@@ -17,6 +17,8 @@
 #define PROC_SYS_MAX_MAP_COUNT 65530
 #define PROC_SYS_POOLSIZE 256
 #define PROC_SYS_OVERCOMMIT_MAX 2
+/* Every SysRq function is enabled (kernel.sysrq = 1). */
+#define PROC_SYS_SYSRQ_ALL 1
 
 /* Length of the first line of buf[0..len). */
 static size_t proc_sys_line_len(const char *buf, size_t len)
@@ -139,6 +141,7 @@ static const struct proc_entry proc_sys_kernel_children[] = {
 	PROC_CONST("overflowuid", PROC_SYS_OVERFLOW_ID),
 	PROC_CONST("pid_max", PROC_PID_MAX),
 	PROC_DIR("random", 0555, &proc_sys_random_table, NULL),
+	PROC_CONST("sysrq", PROC_SYS_SYSRQ_ALL),
 	PROC_CONST("threads-max", PROC_SYS_THREADS_MAX),
 	PROC_REG("version", 0444, proc_sys_version_show),
 };

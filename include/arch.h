@@ -39,5 +39,10 @@ uint64_t arch_vdso_base(void);
 /* Halt or restart the machine after the guest asked for it. */
 __noreturn void machine_halt(int status);
 __noreturn void machine_restart(void);
+/*
+ * Ctrl-Alt-Del (mconsole's cad): restart when reboot(2) left it enabled,
+ * else send SIGINT to init, as Linux does.
+ */
+void machine_ctrl_alt_del(void);
 
 #endif

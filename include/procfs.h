@@ -20,4 +20,10 @@ void procfs_set_cmdline(const char *cmdline);
  */
 void procfs_set_sysrq_handler(void (*fn)(char key));
 
+/*
+ * The handler of writes to /proc/mconsole (mconsole's notify socket). The
+ * file exists only once a handler is set, as in UML.
+ */
+void procfs_set_mconsole_handler(long (*fn)(const char *buf, size_t len));
+
 #endif

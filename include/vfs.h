@@ -431,6 +431,13 @@ int vfs_mount_root(const char *source, const char *fstype, unsigned long flags,
 const char *vfs_root_fstype(void);
 /* Write every file system and block device back (sync, halt). */
 int vfs_sync_all(void);
+/*
+ * Emergency remount (SysRq u): write back and make read-only every
+ * mounted file system on a block device, even with files open for
+ * writing; memory file systems (tmpfs, proc) stay as they are. Carries on
+ * past a failure; returns the first error or 0.
+ */
+int vfs_remount_all_ro(void);
 int fs_type_register(const struct fs_type *type);
 const struct fs_type *fs_type_find(const char *name);
 /* Iterate registered types: NULL gives the first; NULL at the end. */

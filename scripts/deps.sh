@@ -11,7 +11,7 @@ if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -euo pipefail
 
 build_pkgs=(gcc make libc6-dev linux-libc-dev busybox-static cpio gzip
-	e2fsprogs pkg-config check python3)
+	e2fsprogs pkg-config check python3 libreadline-dev)
 test_pkgs=("${build_pkgs[@]}" tmux uml-utilities gdb util-linux
 	dpkg-dev bzip2 xz-utils patch) # the last 4: scripts/busybox-src.sh
 bench_pkgs=("${test_pkgs[@]}" user-mode-linux)

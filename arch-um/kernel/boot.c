@@ -7,6 +7,7 @@
 #include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/reboot.h>
+#include <asm/signal.h>
 
 #include "arch.h"
 #include "blkdev.h"
@@ -18,15 +19,19 @@
 #include "ext2.h"
 #include "irq.h"
 #include "klib.h"
+#include "mconsole.h"
 #include "mm.h"
 #include "printk.h"
 #include "proc.h"
 #include "procfs.h"
 #include "sched.h"
+#include "signal.h"
 #include "syscall.h"
+#include "sysrq.h"
 #include "task.h"
 #include "timer.h"
 #include "ubd.h"
+#include "umid.h"
 #include "vfs.h"
 #include "os/os.h"
 #include "../../mm/mm_internal.h"
@@ -54,6 +59,7 @@ static int console_hook(const char *key, const char *value, const char **why)
 static const struct boot_option_hook boot_hooks[] = {
 	{ "con", console_hook },
 	{ "ubd", ubd_setup },
+	{ "mconsole", mconsole_setup },
 };
 
 static void print_host(const char *s)
@@ -84,6 +90,10 @@ static void usage(void)
 		"  ubd=sync          every ubd device synchronous\n",
 		"  quiet             show only errors during boot\n",
 		"  umid=<name>       machine name for the management console\n",
+		"                    (at most 63 characters; random if absent)\n",
+		"  uml_dir=<dir>     where the umid directory goes (~/.uml/)\n",
+		"  mconsole=notify:<socket>\n",
+		"                    send mconsole notifications to a socket\n",
 		"  con<N>=<channel>  console N on a channel: fd:N, null, none,\n",
 		"                    or in,out pairs such as fd:0,fd:1\n",
 		"  key=value         passed to init's environment\n",
@@ -256,6 +266,7 @@ static __noreturn void fail(const char *what, int err)
 
 	ksnprintf(buf, sizeof(buf), "linux: %s failed: error %d\n", what, -err);
 	print_host(buf);
+	umid_remove();
 	os_exit(1);
 }
 
@@ -285,6 +296,15 @@ int kernel_main(int argc, char **argv)
 	}
 	if (bp->quiet)
 		printk_set_console_level(4);
+	r = umid_init(bp->uml_dir, bp->umid, err, sizeof(err));
+	if (r == -EBUSY) {
+		print_host("linux: ");
+		print_host(err);
+		print_host("\n");
+		return 1;
+	}
+	if (r)
+		printk(KERN_WARNING "linux: %s: no management console\n", err);
 	os_pin_cpu();
 	r = irq_init();
 	if (r)
@@ -307,9 +327,11 @@ int kernel_main(int argc, char **argv)
 	r = procfs_init();
 	if (r)
 		fail("registering procfs", r);
+	procfs_set_sysrq_handler(sysrq_handle);
 	r = console_init();
 	if (r)
 		fail("starting the console", r);
+	mconsole_init();
 	set_proc_cmdline(argc, argv);
 	blkdev_init();
 	r = ext2_init();
@@ -343,6 +365,7 @@ static void machine_sync(void)
 __noreturn void machine_halt(int status)
 {
 	machine_sync();
+	umid_remove();
 	printk(KERN_NOTICE "reboot: System halted\n");
 	mmu_shutdown();
 	os_tty_restore_all();
@@ -356,9 +379,22 @@ __noreturn void machine_restart(void)
 	machine_sync();
 	printk(KERN_NOTICE "reboot: Restarting system\n");
 	mmu_shutdown();
+	/* The new instance, in this same pid, claims the umid afresh. */
+	umid_remove();
 	err = os_reexec();
 	printk(KERN_EMERG "reboot: re-executing the kernel failed: %d\n", err);
 	machine_halt(1);
+}
+
+void machine_ctrl_alt_del(void)
+{
+	struct task *init;
+
+	if (boot.cad_enabled)
+		machine_restart();
+	init = task_find(1);
+	if (init)
+		send_sig_proc(init, SIGINT, NULL);
 }
 
 SYSCALL4(reboot, unsigned int, magic1, unsigned int, magic2, unsigned int, cmd,

@@ -274,4 +274,39 @@ int os_stub_vdso_range(int pid, uint64_t *start, uint64_t *end, uint64_t *vdso);
  */
 int os_fd_wait(int fd, uint32_t events, int64_t timeout_ns);
 
+/* ---- machine identity and the mconsole socket (os/mconsole.c) ---- */
+/*
+ * Create the directory path with mode. exclusive: plain mkdir, -EEXIST if
+ * it is there. Otherwise missing parents are created too and an existing
+ * directory is fine.
+ */
+int os_umid_mkdir(const char *path, int mode, bool exclusive);
+/* Remove the directory path and the files in it. 0 or -errno. */
+int os_umid_remove(const char *path);
+
+/* A datagram peer's address, opaque to the kernel (a sockaddr_un). */
+struct os_mc_addr {
+	uint32_t len;
+	uint8_t raw[112];
+};
+
+/*
+ * A non-blocking, close-on-exec AF_UNIX datagram socket bound to path (a
+ * stale socket file there is replaced). fd or -errno.
+ */
+int os_mc_open(const char *path);
+/*
+ * Take one datagram, at most size bytes of it (the rest is dropped), and
+ * its sender. Its length, or -EAGAIN when none is waiting.
+ */
+long os_mc_recv(int fd, void *buf, size_t size, struct os_mc_addr *from);
+/*
+ * Send a datagram to a peer. While the peer's queue is full, retry for up
+ * to wait_ns (0: not at all), then give up with -EAGAIN. Bytes or -errno.
+ */
+long os_mc_send(int fd, const void *buf, size_t len,
+		const struct os_mc_addr *to, int64_t wait_ns);
+/* Send a datagram to the socket at path from an unbound socket. */
+int os_mc_notify(const char *path, const void *buf, size_t len);
+
 #endif

@@ -21,6 +21,7 @@
 #include "cow.h"
 #include "err.h"
 #include "klib.h"
+#include "mconsole.h"
 #include "printk.h"
 #include "ubd.h"
 #include "os/os.h"
@@ -786,11 +787,79 @@ bool ubd_configured(int n)
 	return n >= 0 && n < UBD_MAX_DEV && ubds.dev[n].configured;
 }
 
+/* ---- the management console: config, config <unit>, remove ---- */
+
+/* The unit of "1", "b", "1=..." (the text after "ubd"), or -1. */
+static int mc_unit(const char *s)
+{
+	const char *p = s;
+	int n = parse_index(&p);
+
+	return (n >= 0 && (*p == '\0' || *p == '=')) ? n : -1;
+}
+
+static int ubd_mc_config(const char *spec, char *err, size_t errlen)
+{
+	char key[16] = "ubd";
+	const char *eq = kstrchr(spec, '='), *why = "";
+	size_t klen = eq ? (size_t)(eq - spec) : 0;
+	int n, r;
+
+	if (!eq || klen + 4 > sizeof(key)) {
+		ksnprintf(err, errlen, "%s", "Bad configuration option");
+		return -EINVAL;
+	}
+	kmemcpy(key + 3, spec, klen);
+	key[3 + klen] = '\0';
+	r = ubd_parse(key, eq + 1, &n, &why);
+	if (r) {
+		ksnprintf(err, errlen, "%s", why);
+		return r;
+	}
+	r = ubd_open_dev(n, err, errlen);
+	if (r)
+		ubd_clear_config(&ubds.dev[n]);
+	return r;
+}
+
+static int ubd_mc_get_config(const char *unit, char *buf, size_t size,
+			     char *err, size_t errlen)
+{
+	int n = mc_unit(unit);
+
+	if (n < 0) {
+		ksnprintf(err, errlen, "%s",
+			  "ubd_get_config : device number out of range");
+		return -EINVAL;
+	}
+	ubd_get_config(n, buf, size);
+	return 0;
+}
+
+static int ubd_mc_remove(const char *unit, char *err, size_t errlen)
+{
+	int n = mc_unit(unit);
+
+	if (n < 0) {
+		ksnprintf(err, errlen, "%s", "Device doesn't exist");
+		return -ENODEV;
+	}
+	return ubd_remove(n, err, errlen);
+}
+
+static const struct mc_device ubd_mc_device = {
+	.name = "ubd",
+	.config = ubd_mc_config,
+	.get_config = ubd_mc_get_config,
+	.remove = ubd_mc_remove,
+};
+
 int ubd_init(bool default_root, char *err, size_t errlen)
 {
 	const char *why;
 	int n, r;
 
+	mc_device_register(&ubd_mc_device);
 	if (default_root && !ubds.dev[0].configured &&
 	    ubd_parse("ubd0", "root_fs", &n, &why))
 		return -ENOMEM;

@@ -27,6 +27,10 @@ TEST_NAME=$(basename "$0" .sh)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/$TEST_NAME.XXXXXX")
 chmod 755 "$WORK"
 trap 'rm -rf "$WORK"' EXIT
+# Kernels make their machine directory under ~/.uml: keep it in $WORK, so
+# one killed on purpose leaves nothing behind.
+mkdir -p "$WORK/home"
+export HOME=$WORK/home
 trap 'exit 130' INT TERM
 
 BOOT_OUT=$WORK/boot.out

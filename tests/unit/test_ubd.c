@@ -14,6 +14,7 @@
 #include "blkdev.h"
 #include "cow.h"
 #include "err.h"
+#include "mconsole.h"
 #include "os/os.h"
 #include "printk.h"
 #include "timer.h"
@@ -114,6 +115,15 @@ int devfs_create(const char *name, uint32_t mode, uint64_t rdev)
 
 int devfs_remove(const char *name)
 {
+	return 0;
+}
+
+/* The device ubd_init registers for mconsole's config and remove. */
+static const struct mc_device *mc_ubd;
+
+int mc_device_register(const struct mc_device *dev)
+{
+	mc_ubd = dev;
 	return 0;
 }
 
@@ -1708,6 +1718,42 @@ START_TEST(config_strings_name_the_files)
 }
 END_TEST
 
+START_TEST(mconsole_config_get_config_and_remove)
+{
+	char err[ERRLEN] = "", buf[ERRLEN];
+
+	host_add("root_fs", 8192, true);
+	host_add("disk.img", 16384, true);
+	ck_assert_int_eq(ubd_init(true, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(mc_ubd);
+	ck_assert_str_eq(mc_ubd->name, "ubd");
+	ck_assert_int_eq(mc_ubd->config("1=disk.img", err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(blkdev_find(MKDEV(98, 16)));
+	ck_assert_int_eq(
+		mc_ubd->get_config("1", buf, sizeof(buf), err, sizeof(err)), 0);
+	ck_assert_str_eq(buf, "disk.img");
+	ck_assert_int_eq(
+		mc_ubd->get_config("b", buf, sizeof(buf), err, sizeof(err)), 0);
+	ck_assert_str_eq(buf, "disk.img");
+	ck_assert_int_eq(mc_ubd->config("1=disk.img", err, sizeof(err)),
+			 -EBUSY);
+	ck_assert_str_eq(err, "Device is already configured");
+	ck_assert_int_eq(mc_ubd->config("2=missing.img", err, sizeof(err)),
+			 -ENOENT);
+	ck_assert(!ubd_configured(2));
+	ck_assert_int_eq(mc_ubd->get_config("99", buf, sizeof(buf), err,
+					    sizeof(err)),
+			 -EINVAL);
+	ck_assert_int_eq(mc_ubd->remove("1", err, sizeof(err)), 0);
+	ck_assert_ptr_null(blkdev_find(MKDEV(98, 16)));
+	ck_assert_int_eq(
+		mc_ubd->get_config("1", buf, sizeof(buf), err, sizeof(err)), 0);
+	ck_assert_str_eq(buf, "");
+	ck_assert_int_eq(mc_ubd->remove("1", err, sizeof(err)), -ENODEV);
+	ck_assert_str_eq(err, "Device doesn't exist");
+}
+END_TEST
+
 START_TEST(opening_an_unconfigured_or_open_device_fails)
 {
 	char err[ERRLEN];
@@ -1862,6 +1908,7 @@ static Suite *ubd_suite(void)
 	tcase_add_test(mgmt, remove_of_an_unconfigured_device_is_enodev);
 	tcase_add_test(mgmt, config_strings_name_the_files);
 	tcase_add_test(mgmt, opening_an_unconfigured_or_open_device_fails);
+	tcase_add_test(mgmt, mconsole_config_get_config_and_remove);
 	tcase_add_test(mgmt, init_opens_root_fs_as_ubd0_by_default);
 	tcase_add_test(mgmt, init_names_the_device_that_fails);
 	tcase_add_test(mgmt, init_without_default_root_opens_nothing);
