@@ -57,7 +57,12 @@ long vfs_default_write(struct file *f, struct uio *u, uint64_t *pos)
 
 int64_t vfs_default_llseek(struct file *f, int64_t off, int whence)
 {
-	int64_t size = f->inode ? (int64_t)f->inode->size : 0;
+	return vfs_llseek_size(f, off, whence,
+			       f->inode ? (int64_t)f->inode->size : 0);
+}
+
+int64_t vfs_llseek_size(struct file *f, int64_t off, int whence, int64_t size)
+{
 	int64_t pos;
 
 	switch (whence) {

@@ -399,6 +399,8 @@ long vfs_default_read(struct file *f, struct uio *u, uint64_t *pos);
 long vfs_default_write(struct file *f, struct uio *u, uint64_t *pos);
 /* Seek within [0, inode size] semantics: SEEK_SET/CUR/END/DATA/HOLE. */
 int64_t vfs_default_llseek(struct file *f, int64_t off, int whence);
+/* The same for a file of the given size (a block device's). */
+int64_t vfs_llseek_size(struct file *f, int64_t off, int whence, int64_t size);
 /* For files that cannot seek (pipes, sockets, ttys): -ESPIPE. */
 int64_t vfs_no_llseek(struct file *f, int64_t off, int whence);
 int vfs_default_readdir(struct file *f, struct dir_ctx *ctx);

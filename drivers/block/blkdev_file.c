@@ -94,27 +94,7 @@ static long blkdev_file_write(struct file *f, struct uio *u, uint64_t *pos)
 
 static int64_t blkdev_file_llseek(struct file *f, int64_t off, int whence)
 {
-	int64_t size = (int64_t)file_bdev(f)->size, pos;
-
-	switch (whence) {
-	case SEEK_SET:
-		pos = off;
-		break;
-	case SEEK_CUR:
-		if (__builtin_add_overflow((int64_t)f->pos, off, &pos))
-			return -EOVERFLOW;
-		break;
-	case SEEK_END:
-		if (__builtin_add_overflow(size, off, &pos))
-			return -EOVERFLOW;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (pos < 0)
-		return -EINVAL;
-	f->pos = (uint64_t)pos;
-	return pos;
+	return vfs_llseek_size(f, off, whence, (int64_t)file_bdev(f)->size);
 }
 
 static long put_user_u64(uint64_t arg, uint64_t v)
