@@ -25,6 +25,15 @@ static inline void *kmemset(void *dst, int c, size_t n)
 	return __builtin_memset(dst, c, n);
 }
 
+/* The little-endian 32-bit number at p (on-disk formats, any alignment). */
+static inline uint32_t kget_le32(const void *p)
+{
+	const uint8_t *b = p;
+
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+	       (uint32_t)b[3] << 24;
+}
+
 static inline int kmemcmp(const void *a, const void *b, size_t n)
 {
 	return __builtin_memcmp(a, b, n);

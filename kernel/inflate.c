@@ -448,12 +448,6 @@ bool gzip_is_member(const void *in, size_t len)
 	       p[2] == GZIP_CM_DEFLATE;
 }
 
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
 /* Skip a NUL-terminated header string at *pos; false if unterminated. */
 static bool skip_string(const uint8_t *p, size_t len, size_t *pos)
 {
@@ -526,11 +520,11 @@ int gunzip_member(const void *in, size_t len, size_t *used,
 		goto out_discard;
 	}
 	if (crc32_update(0, out->data + start, out->len - start) !=
-	    get_le32(p + pos)) {
+	    kget_le32(p + pos)) {
 		out->error = "gzip CRC32 mismatch";
 		goto out_discard;
 	}
-	if ((uint32_t)(out->len - start) != get_le32(p + pos + 4)) {
+	if ((uint32_t)(out->len - start) != kget_le32(p + pos + 4)) {
 		out->error = "gzip length mismatch";
 		goto out_discard;
 	}

@@ -195,14 +195,16 @@ static void mount_root(void)
 	const struct boot_params *bp = &boot.params;
 	const char *source = bp->root ? bp->root : "98:0";
 	unsigned long flags = bp->read_only ? MS_RDONLY : 0;
+	struct block_device *bd = NULL;
 	char name[24];
 	uint64_t dev;
 	int err;
 
 	/* "98:0" shows in /proc/mounts as the device's node name. */
-	if (blkdev_parse_devnum(source, &dev) && blkdev_find(dev)) {
-		ksnprintf(name, sizeof(name), "/dev/%s",
-			  blkdev_find(dev)->name);
+	if (blkdev_parse_devnum(source, &dev))
+		bd = blkdev_find(dev);
+	if (bd) {
+		ksnprintf(name, sizeof(name), "/dev/%s", bd->name);
 		source = name;
 	}
 	err = mount_root_as(

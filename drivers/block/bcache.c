@@ -385,15 +385,23 @@ static void bcache_arm_writeback(void)
 			   time_mono_ns() + WRITEBACK_DELAY_NS);
 }
 
+/*
+ * Write-back nobody waits for (timer, limits, memory pressure): the first
+ * error is kept for the next blkdev_sync of the device to report.
+ */
+static void bcache_writeback_bg(struct block_device *bd)
+{
+	int err = bcache_writeback(bd);
+
+	if (err && !bd->cache.error)
+		bd->cache.error = err;
+}
+
 static void bcache_writeback_all(void)
 {
 	for (struct block_device *bd = blkdev_next(NULL); bd;
-	     bd = blkdev_next(bd)) {
-		int err = bcache_writeback(bd);
-
-		if (err && !bd->cache.error)
-			bd->cache.error = err;
-	}
+	     bd = blkdev_next(bd))
+		bcache_writeback_bg(bd);
 }
 
 static void writeback_timer_fn(struct ktimer *t)
@@ -420,17 +428,9 @@ void bcache_page_put(struct bcache_page *p)
 
 	BUG_ON(!p->pins);
 	p->pins--;
-	if (p->dirty && bd->write_through) {
-		int err = bcache_writeback(bd);
-
-		if (err && !bd->cache.error)
-			bd->cache.error = err;
-	} else if (bd->cache.nr_dirty > bcache.dirty_limit) {
-		int err = bcache_writeback(bd);
-
-		if (err && !bd->cache.error)
-			bd->cache.error = err;
-	}
+	if ((p->dirty && bd->write_through) ||
+	    bd->cache.nr_dirty > bcache.dirty_limit)
+		bcache_writeback_bg(bd);
 }
 
 /* ---- struct buf ---- */

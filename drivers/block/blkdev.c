@@ -79,12 +79,6 @@ static const struct blkdev_ops part_ops = {
 	.flush = part_flush,
 };
 
-static uint32_t le32_at(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
 static void blkdev_add(struct block_device *bd)
 {
 	bcache_dev_init(bd);
@@ -134,7 +128,7 @@ static void scan_partitions(struct block_device *disk)
 	for (unsigned int i = 0; i < MBR_ENTRIES; i++) {
 		const uint8_t *e = mbr + MBR_TABLE_OFF + i * MBR_ENTRY_SIZE;
 		uint8_t type = e[4];
-		uint64_t start = le32_at(e + 8), count = le32_at(e + 12);
+		uint64_t start = kget_le32(e + 8), count = kget_le32(e + 12);
 
 		/* A boot sector of a file system has no 0x00/0x80 status. */
 		if (e[0] != 0 && e[0] != 0x80)

@@ -97,16 +97,6 @@ static int64_t blkdev_file_llseek(struct file *f, int64_t off, int whence)
 	return vfs_llseek_size(f, off, whence, (int64_t)file_bdev(f)->size);
 }
 
-static long put_user_u64(uint64_t arg, uint64_t v)
-{
-	return copy_to_user(arg, &v, sizeof(v));
-}
-
-static long put_user_int(uint64_t arg, int v)
-{
-	return copy_to_user(arg, &v, sizeof(v));
-}
-
 static long blkdev_file_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
 {
 	struct block_device *bd = file_bdev(f);
@@ -114,19 +104,19 @@ static long blkdev_file_ioctl(struct file *f, unsigned int cmd, uint64_t arg)
 
 	switch (cmd) {
 	case BLKGETSIZE64:
-		return put_user_u64(arg, bd->size);
+		return put_user(bd->size, arg);
 	case BLKGETSIZE:
-		return put_user_u64(arg, bd->size / SECTOR_SIZE);
+		return put_user((uint64_t)(bd->size / SECTOR_SIZE), arg);
 	case BLKSSZGET:
 	case BLKPBSZGET:
 	case BLKIOMIN:
-		return put_user_int(arg, SECTOR_SIZE);
+		return put_user((int)SECTOR_SIZE, arg);
 	case BLKBSZGET:
-		return put_user_int(arg, (int)PAGE_SIZE);
+		return put_user((int)PAGE_SIZE, arg);
 	case BLKIOOPT:
-		return put_user_int(arg, 0);
+		return put_user(0, arg);
 	case BLKROGET:
-		return put_user_int(arg, bd->readonly);
+		return put_user((int)bd->readonly, arg);
 	case BLKFLSBUF: {
 		int err = blkdev_sync(bd);
 
