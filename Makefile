@@ -80,7 +80,8 @@ linux: $(KOBJS) $(OSOBJS)
 # ---- host tools ----
 # Each tool is tools/NAME.c plus the shared format code it needs (the COW
 # codec is the same file the ubd driver uses).
-TOOLS := tools/uml_mkcow tools/uml_moo tools/uml_mconsole
+TOOLS := tools/uml_mkcow tools/uml_moo tools/uml_mconsole \
+	tools/uml_xstate_shim.so
 tools: $(TOOLS)
 tools/%: tools/%.c drivers/block/cow.c include/cow.h
 	$(CC) $(HOSTCFLAGS) -iquote include -o $@ $< drivers/block/cow.c \
@@ -90,6 +91,10 @@ tools/uml_mconsole: tools/uml_mconsole.c mconsole/mconsole_proto.c \
 		include/mconsole.h
 	$(CC) $(HOSTCFLAGS) -iquote include -o $@ $< \
 		mconsole/mconsole_proto.c $(HOSTLDFLAGS) -lreadline
+# Preloaded into Debian's real UML so that it boots on this host
+# (scripts/real-uml.sh); built without sanitizers, as UML is.
+tools/uml_xstate_shim.so: tools/uml_xstate_shim.c
+	$(CC) $(COMMON) -D_GNU_SOURCE -fPIC -shared -o $@ $< -ldl
 
 # ---- unit tests (Check, one suite per module, fork mode) ----
 include tests/unit/suites.mk

@@ -3,6 +3,8 @@
 # ./linux and, if Debian's user-mode-linux is installed, inside real UML,
 # then print one table comparing them. A run that fails shows as n/a.
 # Usage: bench/run.sh [-q] [TEST...]   (-q: a tenth of the iterations)
+# Real UML runs through scripts/real-uml.sh, which preloads the XSAVE shim
+# it needs on hosts with AVX-512/AMX (tools/uml_xstate_shim.c).
 # Environment: UML=/path/to/linux.uml (default /usr/bin/linux.uml),
 #   BENCH_TIMEOUT=seconds per run (default 600).
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
@@ -51,11 +53,13 @@ disk_image() {
 
 # Milliseconds from starting the kernel on a COW of root_fs to its shell
 # prompt on the console (boot, busybox init, rcS, the shell).
+# boot_time KERNEL [ARGS...]
 boot_time() {
 	local kernel=$1
+	shift
 	[[ -f $root/root_fs ]] || return
 	rm -f "$work/boot.cow"
-	python3 - "$kernel" "ubd0=$work/boot.cow,$root/root_fs" <<'PY' || return
+	python3 - "$kernel" "ubd0=$work/boot.cow,$root/root_fs" "$@" <<'PY' || return
 import os, subprocess, sys, time
 t0 = time.monotonic()
 p = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE,
@@ -84,6 +88,7 @@ make_image() {
 #!/bin/sh
 mount -t proc proc /proc 2>/dev/null
 mount -t tmpfs tmpfs /tmp 2>/dev/null
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
 echo "=== begin ubench"
 /t/ubench ${quick[*]} /tmp ${tests[*]}
 # The file tests again on an ext2 file system on a ubd disk.
@@ -125,12 +130,17 @@ if [[ -f $image ]]; then
 	fi
 	if [[ -x $uml ]]; then
 		# Real UML: the same image; con=null keeps it from opening xterms.
+		# Linux runs an initramfs's /init unless rdinit= names another,
+		# and drops bare words with a dot (module options), so the script
+		# is rdinit itself.
 		disk_image "$work/disk.img"
-		run_guest uml "$uml" mem=1G initrd="$work/bench.cpio.gz" \
-			init=/bin/sh /bench.sh con0=fd:0,fd:1 con=null quiet \
+		run_guest uml "$root/scripts/real-uml.sh" mem=1G \
+			initrd="$work/bench.cpio.gz" rdinit=/bench.sh con0=fd:0,fd:1 con=null quiet \
 			ubd1="$work/disk.img"
 		[[ -s $work/uml ]] || tr -d '\r' <"$work/uml.raw" |
 			grep -E 'panic|failed' | head -n 3 >&2
+		boot_time "$root/scripts/real-uml.sh" con0=fd:0,fd:1 con=null \
+			>>"$work/uml"
 	else
 		echo "bench: no $uml (apt-get install user-mode-linux)" >&2
 	fi

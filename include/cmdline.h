@@ -19,6 +19,7 @@ struct boot_params {
 	uint64_t mem;
 	const char *initrd;
 	const char *init;
+	const char *rdinit; /* run first from an initramfs, as Linux */
 	const char *root;
 	const char *rootfstype;
 	bool read_only;

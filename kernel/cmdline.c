@@ -43,6 +43,7 @@ static int opt_mem(struct boot_params *bp, const char *v, const char **why)
 
 STRING_OPTION(initrd)
 STRING_OPTION(init)
+STRING_OPTION(rdinit)
 STRING_OPTION(root)
 STRING_OPTION(rootfstype)
 STRING_OPTION(uml_dir)
@@ -96,6 +97,7 @@ static const struct core_option core_options[] = {
 	{ "mem", true, opt_mem },
 	{ "initrd", true, opt_initrd },
 	{ "init", true, opt_init },
+	{ "rdinit", true, opt_rdinit },
 	{ "root", true, opt_root },
 	{ "rootfstype", true, opt_rootfstype },
 	{ "umid", true, opt_umid },

@@ -2,8 +2,9 @@
 # Install the Debian packages a mode needs, if any are missing.
 # Usage: scripts/deps.sh build|test|bench
 #   build  compile ./linux, the unit tests and the default initramfs
-#   test   build + what the integration tests drive (tmux, uml-utilities)
-#   bench  test + Debian's user-mode-linux, the peer kernel for bench/run.sh
+#   test   build + what the integration tests drive: tmux, uml-utilities,
+#          fdisk (sfdisk), and Debian's user-mode-linux, the peer kernel
+#   bench  the same as test (bench/run.sh compares with user-mode-linux)
 # As root, missing packages are installed with apt-get; otherwise the exact
 # command to run is printed and the script fails.
 # The Makefile may run this with sh: make sure bash runs it.
@@ -12,9 +13,9 @@ set -euo pipefail
 
 build_pkgs=(gcc make libc6-dev linux-libc-dev busybox-static cpio gzip
 	e2fsprogs pkg-config check python3 libreadline-dev)
-test_pkgs=("${build_pkgs[@]}" tmux uml-utilities gdb util-linux
-	dpkg-dev bzip2 xz-utils patch) # the last 4: scripts/busybox-src.sh
-bench_pkgs=("${test_pkgs[@]}" user-mode-linux)
+test_pkgs=("${build_pkgs[@]}" tmux uml-utilities user-mode-linux fdisk gdb
+	util-linux dpkg-dev bzip2 xz-utils patch) # last 4: scripts/busybox-src.sh
+bench_pkgs=("${test_pkgs[@]}")
 
 mode=${1:-build}
 case $mode in

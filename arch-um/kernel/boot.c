@@ -153,6 +153,14 @@ static void init_main(void *arg)
 	int err;
 
 	open_console_fds();
+	/* Linux tries rdinit= first when there is an initramfs. */
+	if (boot.params.rdinit && boot.params.initrd) {
+		err = try_init(boot.params.rdinit);
+		if (!err)
+			return;
+		printk(KERN_ERR "Failed to execute %s (error %d)\n",
+		       boot.params.rdinit, err);
+	}
 	if (want) {
 		err = try_init(want);
 		if (!err)

@@ -9,10 +9,7 @@
 # (completion, history, EOF), the reply timeout, a malformed reply, a taken
 # abstract address, -d UML_DIR, and halt. Last, if ./linux has an mconsole,
 # our client drives a booted kernel.
-#
-# The real UML kernel (/usr/bin/linux.uml) panics at boot on this host, so
-# it can't be the peer: compatibility with real UML is shown by the
-# byte-identical comparison with Debian's client against the same server.
+# Our client against the real UML kernel is t-real-uml.sh.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 

@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # The management console against Debian's uml_mconsole (the reference
-# client; the real UML kernel panics at boot on this host, so it cannot
-# serve as the reference server). One machine runs busybox init with a
+# client; real UML as the reference server is t-real-uml.sh). One machine runs busybox init with a
 # guest that prints `date +%s` every second; over its socket we check
 # version, help, proc, log, sysrq, stack, config/remove of ubd disks,
 # stop (the guest pauses) and go, cad (init's ctrlaltdel action), a flood
