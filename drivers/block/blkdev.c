@@ -1,6 +1,7 @@
 /*
  * The block device registry: drivers register whole disks, MBR partitions
- * become devices of their own, and /dev gets a node for each. Holders
+ * (primary, extended and the logical ones in its EBR chain) become
+ * devices of their own, and /dev gets a node for each. Holders
  * (mounts and open device files) are counted so a busy disk cannot be
  * unregistered, and sync walks every device.
  */
@@ -18,6 +19,15 @@
 #define MBR_TYPE_EXTENDED_LBA 0x0f
 #define MBR_TYPE_EXTENDED_LINUX 0x85
 #define MBR_TYPE_PROTECTIVE_GPT 0xee
+/* An EBR's own slots: a logical partition and a link to the next EBR. */
+#define EBR_SLOTS 2
+/* EBRs followed in one chain; more means a corrupt table. */
+#define EBR_MAX 64
+#define MBR_LOGICAL_FIRST 5
+/* The extended partition's own device: room for its table only. */
+#define EXTENDED_SECTORS 2
+/* A disk has 16 minors (ubd): 0 for itself, 1..15 for partitions. */
+#define BLKDEV_PART_MAX 15
 
 struct blkdev_state {
 	struct list_head devices;
@@ -90,6 +100,10 @@ static void blkdev_add(struct block_device *bd)
 		       bd->name);
 }
 
+/*
+ * Register partition n of disk: sectors [start, start + count), checked
+ * by the caller to lie inside the disk.
+ */
 static void add_partition(struct block_device *disk, unsigned int n,
 			  uint64_t start, uint64_t count)
 {
@@ -109,43 +123,202 @@ static void add_partition(struct block_device *disk, unsigned int n,
 	list_add_tail(&p->part_link, &disk->parts);
 }
 
+/* One slot of a partition table (MBR or EBR), in sectors. */
+struct mbr_part {
+	uint8_t status, type;
+	uint64_t start, count;
+};
+
+static struct mbr_part mbr_part(const uint8_t *sector, unsigned int i)
+{
+	const uint8_t *e = sector + MBR_TABLE_OFF + i * MBR_ENTRY_SIZE;
+
+	return (struct mbr_part){
+		.status = e[0],
+		.type = e[4],
+		.start = kget_le32(e + 8),
+		.count = kget_le32(e + 12),
+	};
+}
+
+static bool mbr_used(const struct mbr_part *e)
+{
+	return e->type && e->count;
+}
+
+static bool mbr_extended(const struct mbr_part *e)
+{
+	return e->type == MBR_TYPE_EXTENDED ||
+	       e->type == MBR_TYPE_EXTENDED_LBA ||
+	       e->type == MBR_TYPE_EXTENDED_LINUX;
+}
+
+static bool mbr_signed(const uint8_t *sector)
+{
+	return sector[MBR_SIG_OFF] == 0x55 && sector[MBR_SIG_OFF + 1] == 0xaa;
+}
+
+/* Read sector nr of disk into buf (SECTOR_SIZE bytes); 0 or -errno. */
+static int read_sector(struct block_device *disk, uint64_t nr, uint8_t *buf)
+{
+	struct blk_seg seg = { buf, SECTOR_SIZE };
+
+	return disk->ops->read(disk, nr * SECTOR_SIZE, &seg, 1);
+}
+
+/* Whether [start, start + count) lies inside [first, first + size). */
+static bool sectors_inside(uint64_t start, uint64_t count, uint64_t first,
+			   uint64_t size)
+{
+	return start >= first && start - first < size &&
+	       count <= size - (start - first);
+}
+
+/* A chain of EBRs inside one extended partition. */
+struct ebr_walk {
+	struct block_device *disk;
+	uint64_t first, size; /* the extended partition, in sectors */
+	uint64_t seen[EBR_MAX]; /* EBR sectors visited (loop protection) */
+	unsigned int nseen;
+	unsigned int *next; /* number of the next logical partition */
+};
+
 /*
- * Register the primary partitions of an MBR. Entries that do not fit the
- * disk are ignored with a warning; extended partitions are not walked.
+ * Visit the EBR at sector ebr: register its logical partition, and return
+ * the sector of the next EBR, or 0 at the end of the chain. Of an EBR's
+ * first two slots, the non-extended one is the logical partition
+ * (relative to this EBR) and the extended one the link to the next EBR
+ * (relative to the extended partition), whatever their order.
+ */
+static uint64_t ebr_visit(struct ebr_walk *w, uint64_t ebr, uint8_t *sector)
+{
+	struct block_device *disk = w->disk;
+	struct mbr_part data = { 0 }, link = { 0 };
+
+	for (unsigned int i = 0; i < w->nseen; i++) {
+		if (w->seen[i] == ebr) {
+			printk(KERN_WARNING "%s: EBR chain loops back to "
+					    "sector %llu, stopped\n",
+			       disk->name, (unsigned long long)ebr);
+			return 0;
+		}
+	}
+	if (w->nseen == EBR_MAX) {
+		printk(KERN_WARNING "%s: EBR chain longer than %u, stopped\n",
+		       disk->name, EBR_MAX);
+		return 0;
+	}
+	w->seen[w->nseen++] = ebr;
+	if (read_sector(disk, ebr, sector) || !mbr_signed(sector))
+		return 0;
+	for (unsigned int i = 0; i < EBR_SLOTS; i++) {
+		struct mbr_part e = mbr_part(sector, i);
+
+		if (!mbr_used(&e))
+			continue;
+		if (mbr_extended(&e) && !mbr_used(&link))
+			link = e;
+		else if (!mbr_extended(&e) && !mbr_used(&data))
+			data = e;
+	}
+	if (mbr_used(&data)) {
+		if (*w->next > BLKDEV_PART_MAX) {
+			printk(KERN_WARNING "%s: more than %u partitions, the "
+					    "rest ignored\n",
+			       disk->name, BLKDEV_PART_MAX);
+			return 0;
+		}
+		if (data.start == 0 ||
+		    !sectors_inside(ebr + data.start, data.count, w->first,
+				    w->size))
+			printk(KERN_WARNING "%s: logical partition %u outside "
+					    "the extended partition, ignored\n",
+			       disk->name, *w->next);
+		else
+			add_partition(disk, (*w->next)++, ebr + data.start,
+				      data.count);
+	}
+	if (!mbr_used(&link))
+		return 0;
+	if (link.start >= w->size) {
+		printk(KERN_WARNING "%s: EBR link outside the extended "
+				    "partition, chain stopped\n",
+		       disk->name);
+		return 0;
+	}
+	return w->first + link.start;
+}
+
+/*
+ * Register the logical partitions of the extended partition at sectors
+ * [first, first + size) (inside the disk), numbered from *next on.
+ */
+static void scan_extended(struct block_device *disk, uint64_t first,
+			  uint64_t size, unsigned int *next)
+{
+	struct ebr_walk *w = kzalloc(sizeof(*w));
+	uint8_t *sector = kmalloc(SECTOR_SIZE);
+	uint64_t ebr = first;
+
+	if (!w || !sector)
+		goto out_free;
+	w->disk = disk;
+	w->first = first;
+	w->size = size;
+	w->next = next;
+	while (ebr)
+		ebr = ebr_visit(w, ebr, sector);
+out_free:
+	kfree(sector);
+	kfree(w);
+}
+
+/*
+ * Register the partitions of an MBR: primaries 1-4, an extended one as a
+ * 1 KiB device (as Linux does, so its table can be read but no file
+ * system fits), then the logical partitions inside extended ones from 5
+ * on. Entries that do not fit the disk are ignored with a warning.
  */
 static void scan_partitions(struct block_device *disk)
 {
 	uint8_t *mbr = kmalloc(SECTOR_SIZE);
-	struct blk_seg seg = { mbr, SECTOR_SIZE };
 	uint64_t sectors = disk->size / SECTOR_SIZE;
+	struct mbr_part parts[MBR_ENTRIES];
+	bool valid[MBR_ENTRIES] = { false };
+	unsigned int next = MBR_LOGICAL_FIRST;
 
 	if (!mbr || disk->size < SECTOR_SIZE)
 		goto out;
-	if (disk->ops->read(disk, 0, &seg, 1))
-		goto out;
-	if (mbr[MBR_SIG_OFF] != 0x55 || mbr[MBR_SIG_OFF + 1] != 0xaa)
+	if (read_sector(disk, 0, mbr) || !mbr_signed(mbr))
 		goto out;
 	for (unsigned int i = 0; i < MBR_ENTRIES; i++) {
-		const uint8_t *e = mbr + MBR_TABLE_OFF + i * MBR_ENTRY_SIZE;
-		uint8_t type = e[4];
-		uint64_t start = kget_le32(e + 8), count = kget_le32(e + 12);
-
+		parts[i] = mbr_part(mbr, i);
 		/* A boot sector of a file system has no 0x00/0x80 status. */
-		if (e[0] != 0 && e[0] != 0x80)
+		if (parts[i].status != 0 && parts[i].status != 0x80)
 			goto out;
-		if (!type || !count || type == MBR_TYPE_EXTENDED ||
-		    type == MBR_TYPE_EXTENDED_LBA ||
-		    type == MBR_TYPE_EXTENDED_LINUX ||
-		    type == MBR_TYPE_PROTECTIVE_GPT)
+	}
+	for (unsigned int i = 0; i < MBR_ENTRIES; i++) {
+		const struct mbr_part *e = &parts[i];
+
+		if (!mbr_used(e) || e->type == MBR_TYPE_PROTECTIVE_GPT)
 			continue;
-		if (start == 0 || start >= sectors || count > sectors - start) {
+		if (e->start == 0 ||
+		    !sectors_inside(e->start, e->count, 0, sectors)) {
 			printk(KERN_WARNING "%s: partition %u beyond the end "
 					    "of the disk, ignored\n",
 			       disk->name, i + 1);
 			continue;
 		}
-		add_partition(disk, i + 1, start, count);
+		valid[i] = true;
+		add_partition(disk, i + 1, e->start,
+			      mbr_extended(e) ?
+				      MIN(e->count, EXTENDED_SECTORS) :
+				      e->count);
 	}
+	for (unsigned int i = 0; i < MBR_ENTRIES; i++)
+		if (valid[i] && mbr_extended(&parts[i]))
+			scan_extended(disk, parts[i].start, parts[i].count,
+				      &next);
 out:
 	kfree(mbr);
 }

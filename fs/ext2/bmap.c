@@ -210,6 +210,91 @@ int ext2_bmap(struct inode *inode, uint64_t lblock, bool create,
 	return 0;
 }
 
+/* ---- SEEK_DATA / SEEK_HOLE ---- */
+
+/* A search for the first mapped (data) or unmapped (hole) file block. */
+struct ext2_seek {
+	struct inode *inode;
+	bool data; /* looking for a mapped block, else for a hole */
+	uint64_t pos; /* next file block to look at; only grows */
+	uint64_t end; /* first file block not to look at */
+};
+
+static uint64_t ext2_pow(uint64_t base, int exp)
+{
+	uint64_t r = 1;
+
+	while (exp-- > 0)
+		r *= base;
+	return r;
+}
+
+/*
+ * Look at the subtree of map entry blk covering file blocks [base, base +
+ * apb^level): level 0 is a data block, level n a block of n levels of
+ * indirection. A zero entry makes the whole subtree a hole, so it is
+ * passed over (or found) in one step. 1 when found (at s->pos), 0 when
+ * not in this subtree (s->pos moved past it, or to s->end), or -EIO.
+ */
+static int ext2_seek_tree(struct ext2_seek *s, uint32_t blk, int level,
+			  uint64_t base)
+{
+	struct ext2_sb_info *sbi = EXT2_SB(s->inode->sb);
+	uint64_t span = ext2_pow(sbi->addr_per_block, level);
+	uint64_t child_span = span / sbi->addr_per_block;
+	struct buf b;
+	int found = 0;
+
+	if (!blk || level == 0) {
+		if (blk && !ext2_block_valid(sbi, blk))
+			return ext2_bad_block(s->inode, blk);
+		if ((blk != 0) == s->data)
+			return 1;
+		s->pos = MIN(base + span, s->end);
+		return 0;
+	}
+	if (!ext2_block_valid(sbi, blk))
+		return ext2_bad_block(s->inode, blk);
+	if (bread(sbi->bd, blk, sbi->block_size, &b))
+		return -EIO;
+	for (uint64_t i = (s->pos - base) / child_span;
+	     !found && i < sbi->addr_per_block && s->pos < s->end; i++)
+		found = ext2_seek_tree(s,
+				       ext2_le32((__le32)ext2_entries(&b)[i]),
+				       level - 1, base + i * child_span);
+	brelse(&b);
+	return found;
+}
+
+int ext2_seek_block(struct inode *inode, uint64_t from, uint64_t end, bool data,
+		    uint64_t *out)
+{
+	struct ext2_sb_info *sbi = EXT2_SB(inode->sb);
+	struct ext2_inode_info *ei = EXT2_I(inode);
+	struct ext2_seek s = {
+		.inode = inode, .data = data, .pos = from, .end = end
+	};
+	uint64_t base = 0;
+	int found = 0;
+
+	for (int slot = 0; !found && slot < EXT2_N_BLOCKS && s.pos < s.end;
+	     slot++) {
+		int level = slot < EXT2_NDIR_BLOCKS ?
+				    0 :
+				    slot - EXT2_NDIR_BLOCKS + 1;
+		uint64_t span = ext2_pow(sbi->addr_per_block, level);
+
+		if (s.pos < base + span)
+			found = ext2_seek_tree(&s, ei->block[slot], level,
+					       base);
+		base += span;
+	}
+	if (found < 0)
+		return found;
+	*out = found ? s.pos : MAX(s.pos, end);
+	return 0;
+}
+
 /* ---- truncation ---- */
 
 /* Frees data blocks in contiguous runs. */
@@ -243,15 +328,6 @@ static void ext2_freer_add(struct ext2_freer *fr, uint32_t block)
 	}
 	fr->inode->blocks =
 		fr->inode->blocks > units ? fr->inode->blocks - units : 0;
-}
-
-static uint64_t ext2_pow(uint64_t base, int exp)
-{
-	uint64_t r = 1;
-
-	while (exp-- > 0)
-		r *= base;
-	return r;
 }
 
 /*

@@ -202,6 +202,13 @@ uint64_t ext2_max_size(unsigned int block_log);
  */
 int ext2_bmap(struct inode *inode, uint64_t lblock, bool create,
 	      uint32_t *pblock, bool *fresh);
+/*
+ * The first file block in [from, end) that is mapped (data) or a hole
+ * (!data), in *out; end when there is none. A missing indirect block is
+ * a hole as long as the range it maps, passed over in one step. 0 or -EIO.
+ */
+int ext2_seek_block(struct inode *inode, uint64_t from, uint64_t end, bool data,
+		    uint64_t *out);
 /* Free every block past size bytes (data and emptied indirect blocks). */
 int ext2_truncate_blocks(struct inode *inode, uint64_t size);
 

@@ -1,6 +1,7 @@
 /*
- * ext2 file operations: read, write, mmap pages and fsync of regular
- * files, and the directory file operations.
+ * ext2 file operations: read, write, lseek (with SEEK_DATA/SEEK_HOLE),
+ * mmap pages and fsync of regular files, and the directory file
+ * operations.
  *
  * Data moves through the block cache a block at a time. Holes read as
  * zeros; a write fills them, and a block the write covers entirely is
@@ -225,6 +226,38 @@ static int ext2_get_page(struct file *f, uint64_t idx, pfn_t *out)
 	return 0;
 }
 
+/*
+ * lseek: SEEK_DATA and SEEK_HOLE follow the block map, like Linux's ext2:
+ * mapped blocks are data, unmapped blocks are holes, and the end of the
+ * file is always a hole. An offset at or past the end gives -ENXIO. The
+ * other whences are the VFS default's.
+ */
+static int64_t ext2_llseek(struct file *f, int64_t off, int whence)
+{
+	struct inode *inode = f->inode;
+	unsigned int bs = EXT2_SB(inode->sb)->block_size;
+	uint64_t nblocks = DIV_ROUND_UP(inode->size, bs), block, pos;
+	int err;
+
+	if (whence != SEEK_DATA && whence != SEEK_HOLE)
+		return vfs_default_llseek(f, off, whence);
+	if (off < 0 || (uint64_t)off >= inode->size)
+		return -ENXIO;
+	err = ext2_seek_block(inode, (uint64_t)off / bs, nblocks,
+			      whence == SEEK_DATA, &block);
+	if (err)
+		return err;
+	if (block >= nblocks) {
+		if (whence == SEEK_DATA)
+			return -ENXIO;
+		pos = inode->size;
+	} else {
+		pos = MAX((uint64_t)off, block * bs);
+	}
+	f->pos = pos;
+	return (int64_t)pos;
+}
+
 static int ext2_fsync(struct file *f, bool datasync)
 {
 	struct ext2_sb_info *sbi = EXT2_SB(f->inode->sb);
@@ -251,7 +284,7 @@ static int ext2_dir_readdir(struct file *f, struct dir_ctx *ctx)
 const struct file_ops ext2_file_fops = {
 	.read = ext2_read,
 	.write = ext2_write,
-	.llseek = vfs_default_llseek,
+	.llseek = ext2_llseek,
 	.get_page = ext2_get_page,
 	.fsync = ext2_fsync,
 };

@@ -1,8 +1,8 @@
 /*
  * Unit tests for the block layer: the block cache (drivers/block/bcache.c:
  * lookups, readahead, write-back runs, eviction, write-through, errors)
- * and the device registry (drivers/block/blkdev.c: MBR partitions,
- * holders, sync), over a fake driver that keeps the disk in a malloc'd
+ * and the device registry (drivers/block/blkdev.c: MBR partitions with
+ * the logical ones of extended partitions, holders, sync), over a fake driver that keeps the disk in a malloc'd
  * buffer, logs every request and fails reads, writes or flushes on
  * command. Physical memory is the real mm/phys.c over a small memfd.
  */
@@ -46,7 +46,7 @@ struct blocktest_state {
 	bool registered;
 	char klog[8192];
 	size_t klog_len;
-	char devfs_created[8][16], devfs_removed[8][16];
+	char devfs_created[24][16], devfs_removed[24][16];
 	unsigned int nr_created, nr_removed;
 	struct ktimer *armed_timer;
 };
@@ -1031,15 +1031,248 @@ START_TEST(mbr_registers_partitions_with_their_offsets_and_sizes)
 }
 END_TEST
 
-START_TEST(mbr_entries_beyond_the_disk_and_extended_ones_are_ignored)
+START_TEST(mbr_entries_beyond_the_disk_are_ignored_and_extended_ones_are_1k)
 {
+	struct block_device *p4;
+
 	mbr_disk_setup();
 	ck_assert_ptr_null(blkdev_find_name("ubda3"));
-	ck_assert_ptr_null(blkdev_find_name("ubda4"));
-	ck_assert(!created("ubda3") && !created("ubda4"));
+	ck_assert(!created("ubda3"));
 	ck_assert_ptr_nonnull(strstr(bt.klog, "ubda: partition 3 beyond the "
 					      "end of the disk, ignored"));
+	/* Its first EBR has no signature: no logical partitions. */
+	p4 = blkdev_find_name("ubda4");
+	ck_assert_ptr_nonnull(p4);
+	ck_assert_uint_eq(p4->start, 100 * SECTOR_SIZE);
+	ck_assert_uint_eq(p4->size, 2 * SECTOR_SIZE);
+	ck_assert_ptr_null(blkdev_find_name("ubda5"));
 	ck_assert_ptr_null(strstr(bt.klog, "partition 4"));
+}
+END_TEST
+
+/* ---- extended partitions and their EBR chains ---- */
+
+#define EXT_START 4096
+#define EXT_SECTORS (MBR_DISK_SECTORS - EXT_START)
+
+/*
+ * Create (not register) an 8192-sector disk whose MBR has a Linux
+ * partition 1 and an extended partition 2 of type ext_type over the
+ * second half of the disk.
+ */
+static void ext_disk_create(uint8_t ext_type)
+{
+	const struct mbr_entry parts[] = {
+		{ 0x80, 0x83, 2048, 1024 },
+		{ 0x00, ext_type, EXT_START, EXT_SECTORS },
+	};
+	uint8_t sector[SECTOR_SIZE];
+
+	make_mbr(sector, parts, ARRAY_SIZE(parts));
+	disk_create(MBR_DISK_SECTORS * SECTOR_SIZE, sector);
+}
+
+/*
+ * Write the EBR at extended-relative sector rel: a logical partition of
+ * count sectors at data_rel after the EBR (none when count is 0), and a
+ * link to the EBR at extended-relative sector next (none when 0).
+ */
+static void put_ebr(uint32_t rel, uint32_t data_rel, uint32_t count,
+		    uint32_t next)
+{
+	struct mbr_entry e[2] = { { 0 } };
+	size_t n = 0;
+
+	if (count)
+		e[n++] = (struct mbr_entry){ 0, 0x83, data_rel, count };
+	if (next)
+		e[n++] = (struct mbr_entry){ 0, 0x05, next, 100 };
+	make_mbr(bt.disk.data + (uint64_t)(EXT_START + rel) * SECTOR_SIZE, e,
+		 n);
+}
+
+static void assert_part(const char *name, unsigned int minor, uint64_t start,
+			uint64_t sectors)
+{
+	struct block_device *p = blkdev_find_name(name);
+
+	ck_assert_msg(p != NULL, "%s missing", name);
+	ck_assert_uint_eq(p->dev, MKDEV(DISK_MAJOR, minor));
+	ck_assert_uint_eq(p->start, start * SECTOR_SIZE);
+	ck_assert_uint_eq(p->size, sectors * SECTOR_SIZE);
+	ck_assert_ptr_eq(p->whole, &bt.disk.bd);
+	ck_assert(created(name));
+}
+
+START_TEST(extended_partition_gives_logical_partitions_numbered_from_5)
+{
+	static const char *const order[] = { "ubda",  "ubda1", "ubda2",
+					     "ubda5", "ubda6", "ubda7" };
+	struct block_device *bd, *p6;
+	struct buf b;
+	unsigned int i = 0;
+
+	ext_disk_create(0x05);
+	put_ebr(0, 64, 500, 1024);
+	put_ebr(1024, 64, 500, 2048);
+	put_ebr(2048, 64, 1000, 0);
+	disk_register();
+	assert_part("ubda1", 1, 2048, 1024);
+	assert_part("ubda2", 2, EXT_START, 2);
+	assert_part("ubda5", 5, EXT_START + 64, 500);
+	assert_part("ubda6", 6, EXT_START + 1024 + 64, 500);
+	assert_part("ubda7", 7, EXT_START + 2048 + 64, 1000);
+	ck_assert_ptr_null(blkdev_find_name("ubda3"));
+	ck_assert_ptr_null(blkdev_find_name("ubda8"));
+	ck_assert_uint_eq(bt.klog_len, 0);
+	/* Registered (and listed in /proc/partitions) in number order. */
+	for (bd = blkdev_next(NULL); bd; bd = blkdev_next(bd), i++) {
+		ck_assert_uint_lt(i, ARRAY_SIZE(order));
+		ck_assert_str_eq(bd->name, order[i]);
+	}
+	ck_assert_uint_eq(i, ARRAY_SIZE(order));
+	p6 = blkdev_find_name("ubda6");
+	ck_assert_int_eq(bread(p6, 1, 1024, &b), 0);
+	ck_assert_mem_eq(b.data,
+			 bt.disk.data + (EXT_START + 1024 + 64) * SECTOR_SIZE +
+				 1024,
+			 1024);
+	brelse(&b);
+}
+END_TEST
+
+START_TEST(lba_and_linux_extended_types_are_walked_too)
+{
+	static const uint8_t types[] = { 0x0f, 0x85 };
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(types); i++) {
+		ext_disk_create(types[i]);
+		put_ebr(0, 2048, 100, 0);
+		disk_register();
+		assert_part("ubda5", 5, EXT_START + 2048, 100);
+		ck_assert_int_eq(blkdev_unregister(&bt.disk.bd), 0);
+		bt.registered = false;
+		free(bt.disk.data);
+		bt.disk.data = NULL;
+	}
+}
+END_TEST
+
+START_TEST(link_before_the_partition_in_an_ebr_is_followed)
+{
+	struct mbr_entry e[2] = { { 0, 0x05, 1024, 100 },
+				  { 0, 0x83, 64, 200 } };
+
+	ext_disk_create(0x05);
+	make_mbr(bt.disk.data + EXT_START * SECTOR_SIZE, e, 2);
+	put_ebr(1024, 64, 300, 0);
+	disk_register();
+	assert_part("ubda5", 5, EXT_START + 64, 200);
+	assert_part("ubda6", 6, EXT_START + 1024 + 64, 300);
+}
+END_TEST
+
+START_TEST(looping_ebr_chain_stops_with_a_warning)
+{
+	ext_disk_create(0x05);
+	put_ebr(0, 64, 500, 1024);
+	put_ebr(1024, 64, 500, 512);
+	/* Back to the second EBR, with no partition of its own. */
+	put_ebr(512, 0, 0, 1024);
+	disk_register();
+	assert_part("ubda5", 5, EXT_START + 64, 500);
+	assert_part("ubda6", 6, EXT_START + 1024 + 64, 500);
+	ck_assert_ptr_null(blkdev_find_name("ubda7"));
+	ck_assert_ptr_nonnull(strstr(bt.klog, "ubda: EBR chain loops back to "
+					      "sector 5120, stopped"));
+}
+END_TEST
+
+START_TEST(ebr_pointing_to_itself_stops_with_a_warning)
+{
+	ext_disk_create(0x05);
+	put_ebr(0, 64, 500, 0);
+	/* A link of 0 is the first EBR again. */
+	bt.disk.data[EXT_START * SECTOR_SIZE + 446 + 16 + 4] = 0x05;
+	bt.disk.data[EXT_START * SECTOR_SIZE + 446 + 16 + 12] = 1;
+	disk_register();
+	assert_part("ubda5", 5, EXT_START + 64, 500);
+	ck_assert_ptr_null(blkdev_find_name("ubda6"));
+	ck_assert_ptr_nonnull(strstr(bt.klog, "EBR chain loops back"));
+}
+END_TEST
+
+START_TEST(ebr_link_past_the_disk_stops_the_chain_with_a_warning)
+{
+	ext_disk_create(0x05);
+	put_ebr(0, 64, 500, 0xf0000000u);
+	disk_register();
+	assert_part("ubda5", 5, EXT_START + 64, 500);
+	ck_assert_ptr_null(blkdev_find_name("ubda6"));
+	ck_assert_ptr_nonnull(strstr(bt.klog, "ubda: EBR link outside the "
+					      "extended partition, chain "
+					      "stopped"));
+	ck_assert_uint_eq(bt.disk.out_of_range, 0);
+}
+END_TEST
+
+START_TEST(logical_partition_past_the_extended_one_is_ignored)
+{
+	ext_disk_create(0x05);
+	put_ebr(0, 64, EXT_SECTORS, 1024);
+	put_ebr(1024, 0xfffffff0u, 100, 2048);
+	put_ebr(2048, 64, 100, 0);
+	disk_register();
+	ck_assert_ptr_nonnull(strstr(bt.klog, "ubda: logical partition 5 "
+					      "outside the extended "
+					      "partition, ignored"));
+	assert_part("ubda5", 5, EXT_START + 2048 + 64, 100);
+	ck_assert_ptr_null(blkdev_find_name("ubda6"));
+	ck_assert_uint_eq(bt.disk.out_of_range, 0);
+}
+END_TEST
+
+START_TEST(extended_partition_past_the_disk_is_not_walked)
+{
+	static const struct mbr_entry parts[] = {
+		{ 0x00, 0x05, EXT_START, MBR_DISK_SECTORS },
+	};
+	uint8_t sector[SECTOR_SIZE];
+
+	make_mbr(sector, parts, ARRAY_SIZE(parts));
+	disk_create(MBR_DISK_SECTORS * SECTOR_SIZE, sector);
+	put_ebr(0, 64, 500, 0);
+	disk_register();
+	ck_assert_ptr_null(blkdev_find_name("ubda1"));
+	ck_assert_ptr_null(blkdev_find_name("ubda5"));
+	ck_assert_ptr_nonnull(strstr(bt.klog, "ubda: partition 1 beyond the "
+					      "end of the disk, ignored"));
+}
+END_TEST
+
+START_TEST(more_logical_partitions_than_minors_are_ignored)
+{
+	const uint32_t step = 256;
+
+	ext_disk_create(0x05);
+	/* 14 EBRs each with a partition: only 5..15 have minors. */
+	for (uint32_t i = 0; i < 14; i++)
+		put_ebr(i * step, 8, 100, i < 13 ? (i + 1) * step : 0);
+	disk_register();
+	for (unsigned int n = 5; n <= 15; n++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "ubda%u", n);
+		assert_part(name, n, EXT_START + (n - 5) * step + 8, 100);
+	}
+	ck_assert_ptr_null(blkdev_find_name("ubda16"));
+	ck_assert_ptr_null(blkdev_find(MKDEV(DISK_MAJOR, 16)));
+	ck_assert(!created("ubda16"));
+	ck_assert_ptr_nonnull(strstr(bt.klog, "ubda: more than 15 partitions, "
+					      "the rest ignored"));
+	ck_assert_int_eq(blkdev_unregister(&bt.disk.bd), 0);
+	bt.registered = false;
+	ck_assert(removed("ubda15") && removed("ubda5") && removed("ubda"));
 }
 END_TEST
 
@@ -1273,7 +1506,20 @@ static Suite *block_suite(void)
 	tcase_add_test(reg,
 		       mbr_registers_partitions_with_their_offsets_and_sizes);
 	tcase_add_test(
-		reg, mbr_entries_beyond_the_disk_and_extended_ones_are_ignored);
+		reg,
+		mbr_entries_beyond_the_disk_are_ignored_and_extended_ones_are_1k);
+	tcase_add_test(
+		reg,
+		extended_partition_gives_logical_partitions_numbered_from_5);
+	tcase_add_test(reg, lba_and_linux_extended_types_are_walked_too);
+	tcase_add_test(reg, link_before_the_partition_in_an_ebr_is_followed);
+	tcase_add_test(reg, looping_ebr_chain_stops_with_a_warning);
+	tcase_add_test(reg, ebr_pointing_to_itself_stops_with_a_warning);
+	tcase_add_test(reg,
+		       ebr_link_past_the_disk_stops_the_chain_with_a_warning);
+	tcase_add_test(reg, logical_partition_past_the_extended_one_is_ignored);
+	tcase_add_test(reg, extended_partition_past_the_disk_is_not_walked);
+	tcase_add_test(reg, more_logical_partitions_than_minors_are_ignored);
 	tcase_add_test(reg, sector_zero_without_an_mbr_gives_no_partitions);
 	tcase_add_test(
 		reg,

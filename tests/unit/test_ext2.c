@@ -153,6 +153,7 @@ static struct {
 	bool fail_sync;
 	uint64_t short_size; /* nonzero: the device claims this size */
 	int opens;
+	long reads; /* breads so far */
 } fb;
 
 static int fb_load(const char *path)
@@ -235,6 +236,8 @@ static int fb_pin(uint64_t blocknr, unsigned int size, struct buf *b, bool read)
 	}
 	if ((blocknr + 1) * size > fb.bd.size)
 		return -EINVAL;
+	if (read)
+		fb.reads++;
 	p = calloc(1, sizeof(*p));
 	b->bd = &fb.bd;
 	b->blocknr = blocknr;
@@ -1952,6 +1955,166 @@ START_TEST(random_corruption_never_crashes)
 }
 END_TEST
 
+/* lseek(SEEK_DATA/SEEK_HOLE) of f from off: the offset or -errno. */
+static int64_t t_seek(struct file *f, int64_t off, int whence)
+{
+	return f->ops->llseek(f, off, whence);
+}
+
+#define T_GIB (1ll << 30)
+
+/*
+ * A file with 3000 bytes at 0, a 1 GiB hole (missing direct, indirect and
+ * double indirect blocks, and missing branches under the triple indirect
+ * one with 1 KiB blocks) and 3000 bytes at its end.
+ */
+START_TEST(seek_data_and_hole_follow_the_block_map)
+{
+	const char *img = t_mkfs("-t ext2 -b 1024", "16M");
+	struct super_block *sb = t_mount(img);
+	struct dentry *d = t_create(sb->root, "sparse", S_IFREG | 0644, 0);
+	struct file *f = t_open(d, FMODE_READ | FMODE_WRITE);
+	int64_t tail = T_GIB + 4096, size = tail + 3000;
+	char buf[3000];
+	long reads;
+
+	t_fill(buf, sizeof(buf), 3);
+	ck_assert_int_eq(t_pwrite(f, buf, sizeof(buf), 0), sizeof(buf));
+	ck_assert_int_eq(t_pwrite(f, buf, sizeof(buf), (uint64_t)tail),
+			 sizeof(buf));
+	ck_assert_int_eq(t_seek(f, 0, SEEK_DATA), 0);
+	ck_assert_int_eq(t_seek(f, 100, SEEK_DATA), 100);
+	ck_assert_int_eq(t_seek(f, 0, SEEK_HOLE), 3072);
+	ck_assert_uint_eq(f->pos, 3072);
+	ck_assert_int_eq(t_seek(f, 2999, SEEK_HOLE), 3072);
+	ck_assert_int_eq(t_seek(f, 3072, SEEK_HOLE), 3072);
+	ck_assert_int_eq(t_seek(f, 5000, SEEK_HOLE), 5000);
+	ck_assert_int_eq(t_seek(f, 512 << 20, SEEK_HOLE), 512 << 20);
+	reads = fb.reads;
+	ck_assert_int_eq(t_seek(f, 3072, SEEK_DATA), tail);
+	ck_assert_uint_eq(f->pos, (uint64_t)tail);
+	/* The hole is passed over by missing map entries, not by blocks. */
+	ck_assert_int_le(fb.reads - reads, 8);
+	ck_assert_int_eq(t_seek(f, T_GIB, SEEK_DATA), tail);
+	ck_assert_int_eq(t_seek(f, tail + 10, SEEK_DATA), tail + 10);
+	/* The end of the file is a hole. */
+	ck_assert_int_eq(t_seek(f, tail, SEEK_HOLE), size);
+	ck_assert_int_eq(t_seek(f, size - 1, SEEK_HOLE), size);
+	ck_assert_int_eq(t_seek(f, size - 1, SEEK_DATA), size - 1);
+	f->pos = 77;
+	ck_assert_int_eq(t_seek(f, size, SEEK_DATA), -ENXIO);
+	ck_assert_int_eq(t_seek(f, size, SEEK_HOLE), -ENXIO);
+	ck_assert_int_eq(t_seek(f, size + 4096, SEEK_DATA), -ENXIO);
+	ck_assert_int_eq(t_seek(f, -1, SEEK_DATA), -ENXIO);
+	ck_assert_int_eq(t_seek(f, -1, SEEK_HOLE), -ENXIO);
+	ck_assert_uint_eq(f->pos, 77);
+	t_close(f);
+	dput(d);
+	t_umount(sb);
+	ck_assert_int_eq(t_fsck(img), 0);
+}
+END_TEST
+
+START_TEST(seek_past_the_last_block_finds_no_data_and_a_hole)
+{
+	const char *img = t_mkfs("-t ext2 -b 2048", "16M");
+	struct super_block *sb = t_mount(img);
+	struct iattr attr = { .valid = ATTR_SIZE, .size = 3 << 20 };
+	struct dentry *d = t_write_file(sb->root, "f", 5000, 4);
+	struct file *f = t_open(d, FMODE_READ);
+
+	ck_assert_int_eq(d->inode->ops->setattr(d, &attr), 0);
+	ck_assert_int_eq(t_seek(f, 0, SEEK_HOLE), 6144);
+	ck_assert_int_eq(t_seek(f, 4999, SEEK_DATA), 4999);
+	ck_assert_int_eq(t_seek(f, 6144, SEEK_DATA), -ENXIO);
+	ck_assert_int_eq(t_seek(f, (3 << 20) - 1, SEEK_DATA), -ENXIO);
+	ck_assert_int_eq(t_seek(f, (3 << 20) - 1, SEEK_HOLE), (3 << 20) - 1);
+	t_close(f);
+	dput(d);
+	t_umount(sb);
+}
+END_TEST
+
+START_TEST(seek_in_a_file_without_blocks_finds_only_a_hole)
+{
+	const char *img = t_mkfs("-t ext2 -b 4096", "16M");
+	struct super_block *sb = t_mount(img);
+	struct iattr attr = { .valid = ATTR_SIZE, .size = 2 * T_GIB };
+	struct dentry *d = t_create(sb->root, "empty", S_IFREG | 0644, 0);
+	struct file *f = t_open(d, FMODE_READ | FMODE_WRITE);
+
+	ck_assert_int_eq(t_seek(f, 0, SEEK_DATA), -ENXIO);
+	ck_assert_int_eq(t_seek(f, 0, SEEK_HOLE), -ENXIO);
+	ck_assert_int_eq(d->inode->ops->setattr(d, &attr), 0);
+	ck_assert_uint_eq(d->inode->blocks, 0);
+	ck_assert_int_eq(t_seek(f, 0, SEEK_DATA), -ENXIO);
+	ck_assert_int_eq(t_seek(f, T_GIB + 1, SEEK_DATA), -ENXIO);
+	ck_assert_int_eq(t_seek(f, 0, SEEK_HOLE), 0);
+	ck_assert_int_eq(t_seek(f, T_GIB + 1, SEEK_HOLE), T_GIB + 1);
+	t_close(f);
+	dput(d);
+	t_umount(sb);
+}
+END_TEST
+
+/* The same layout made by the host's mke2fs -d from a sparse file. */
+START_TEST(seek_finds_the_holes_of_a_sparse_file_made_by_mke2fs)
+{
+	int64_t tail = T_GIB + 8192, size = tail + 4096;
+	struct super_block *sb;
+	struct dentry *d;
+	struct file *f;
+	char src[400], opts[512];
+	const char *img;
+
+	snprintf(src, sizeof(src), "%s/tree", t_dir);
+	ck_assert_int_eq(t_run("mkdir -p %s && "
+			       "head -c 4096 /dev/urandom >%s/sparse && "
+			       "head -c 4096 /dev/urandom | dd of=%s/sparse "
+			       "bs=4096 seek=%lld conv=notrunc status=none",
+			       src, src, src, (long long)(tail / 4096)),
+			 0);
+	snprintf(opts, sizeof(opts), "-t ext2 -b 4096 -d %s", src);
+	img = t_mkfs(opts, "16M");
+	sb = t_mount(img);
+	d = t_lookup(sb->root, "sparse");
+	ck_assert_uint_eq(d->inode->size, (uint64_t)size);
+	f = t_open(d, FMODE_READ);
+	ck_assert_int_eq(t_seek(f, 0, SEEK_DATA), 0);
+	ck_assert_int_eq(t_seek(f, 0, SEEK_HOLE), 4096);
+	ck_assert_int_eq(t_seek(f, 4096, SEEK_DATA), tail);
+	ck_assert_int_eq(t_seek(f, 60000, SEEK_HOLE), 60000);
+	ck_assert_int_eq(t_seek(f, tail - 1, SEEK_DATA), tail);
+	ck_assert_int_eq(t_seek(f, tail, SEEK_HOLE), size);
+	ck_assert_int_eq(t_seek(f, size, SEEK_DATA), -ENXIO);
+	t_close(f);
+	dput(d);
+	t_umount(sb);
+}
+END_TEST
+
+START_TEST(seek_through_a_bad_indirect_block_gives_eio)
+{
+	const char *img = t_mkfs("-t ext2 -b 1024", "8M");
+	struct super_block *sb = t_mount(img);
+	struct dentry *d = t_write_file(sb->root, "f", 20 << 10, 6);
+	struct file *f = t_open(d, FMODE_READ);
+	uint32_t *slot = &EXT2_I(d->inode)->block[EXT2_IND_BLOCK];
+	uint32_t ind = *slot;
+
+	*slot = 0xfffffff0u;
+	ck_assert_int_eq(t_seek(f, 0, SEEK_HOLE), -EIO);
+	ck_assert_ptr_nonnull(strstr(t_log, "refers to bad block"));
+	ck_assert_int_eq(t_seek(f, 5000, SEEK_DATA), 5000);
+	*slot = ind;
+	ck_assert_int_eq(t_seek(f, 0, SEEK_HOLE), 20 << 10);
+	t_close(f);
+	dput(d);
+	t_umount(sb);
+	ck_assert_int_eq(t_fsck(img), 0);
+}
+END_TEST
+
 static Suite *ext2_suite(void)
 {
 	Suite *s = suite_create("ext2");
@@ -2018,6 +2181,12 @@ static Suite *ext2_suite(void)
 	tcase_add_test(ops, corrupt_directory_entry_gives_eio_not_a_crash);
 	tcase_add_test(ops, bad_user_buffer_changes_nothing);
 	tcase_add_test(ops, random_corruption_never_crashes);
+	tcase_add_test(ops, seek_data_and_hole_follow_the_block_map);
+	tcase_add_test(ops, seek_past_the_last_block_finds_no_data_and_a_hole);
+	tcase_add_test(ops, seek_in_a_file_without_blocks_finds_only_a_hole);
+	tcase_add_test(ops,
+		       seek_finds_the_holes_of_a_sparse_file_made_by_mke2fs);
+	tcase_add_test(ops, seek_through_a_bad_indirect_block_gives_eio);
 	suite_add_tcase(s, ops);
 	return s;
 }
