@@ -6,6 +6,7 @@
 #include "blkdev.h"
 #include "err.h"
 #include "klib.h"
+#include "loadavg.h"
 #include "mm.h"
 #include "printk.h"
 #include "procfs_internal.h"
@@ -176,13 +177,20 @@ static void proc_count_tasks(int *running, int *blocked, int *total)
 	}
 }
 
+/* Linux's format: the averages rounded to hundredths, then task counts. */
 static int proc_loadavg_show(const struct proc_node *n, struct proc_buf *b)
 {
 	int running, blocked, total;
+	unsigned long avg[3];
 
+	loadavg_update(time_mono_ns());
+	loadavg_read(avg, LOADAVG_FIXED_1 / 200, 0);
 	proc_count_tasks(&running, &blocked, &total);
-	pbuf_printf(b, "0.00 0.00 0.00 %d/%d %d\n", MAX(running, 1), total,
-		    sched.next_pid > 1 ? sched.next_pid - 1 : 0);
+	pbuf_printf(b, "%lu.%02lu %lu.%02lu %lu.%02lu %d/%d %d\n",
+		    LOADAVG_INT(avg[0]), LOADAVG_FRAC(avg[0]),
+		    LOADAVG_INT(avg[1]), LOADAVG_FRAC(avg[1]),
+		    LOADAVG_INT(avg[2]), LOADAVG_FRAC(avg[2]), MAX(running, 1),
+		    total, sched.next_pid > 1 ? sched.next_pid - 1 : 0);
 	return 0;
 }
 

@@ -180,8 +180,8 @@ void itimers_exit(struct tgroup *g);
 void posix_timers_exit(struct tgroup *g);
 
 /*
- * CPU time used by every thread of g, live and exited (tgroup utime/stime
- * are taken to hold the exited threads' share).
+ * CPU time used by every thread of g, live and exited: the running totals
+ * that cputime_account() keeps for the process timers.
  */
 void ktime_group_cputime(struct tgroup *g, uint64_t *utime, uint64_t *stime);
 

@@ -15,6 +15,7 @@
 #include <linux/resource.h>
 
 #include "os/os.h"
+#include "cputimer.h"
 #include "list.h"
 #include "timer.h"
 #include "uaccess.h"
@@ -97,6 +98,8 @@ struct tgroup {
 	uint64_t utime_ns, stime_ns;
 	uint64_t cutime_ns, cstime_ns;
 	struct list_head posix_timers;
+	/* CPU time of the whole process and the timers running on it. */
+	struct cputimer_group cputimers;
 };
 
 struct mm;
@@ -168,6 +171,8 @@ struct task {
 	bool vfork_done;
 
 	uint64_t utime_ns, stime_ns;
+	/* Cached earliest deadline of timers on this thread's CPU clock. */
+	struct cpu_deadlines cputimer_next;
 	uint64_t start_time;
 	int personality;
 	bool no_new_privs;

@@ -18,6 +18,7 @@
 #include "klib.h"
 #include "ksys.h"
 #include "ktime.h"
+#include "loadavg.h"
 #include "mm.h"
 #include "sched.h"
 #include "syscall.h"
@@ -106,6 +107,8 @@ SYSCALL1(sysinfo, uaddr_t, uinfo)
 
 	kmemset(&si, 0, sizeof(si));
 	si.uptime = (long)(up / NSEC_PER_SEC + (up % NSEC_PER_SEC ? 1 : 0));
+	loadavg_update(time_mono_ns());
+	loadavg_read(si.loads, 0, SI_LOAD_SHIFT - LOADAVG_FSHIFT);
 	si.totalram = phys_total_pages() * PAGE_SIZE;
 	si.freeram = phys_free_pages() * PAGE_SIZE;
 	si.procs = (uint16_t)MIN(sched.nr_tasks, UINT16_MAX);

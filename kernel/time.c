@@ -5,7 +5,7 @@
  * fallback and must agree with it: CLOCK_REALTIME is the host's real time,
  * CLOCK_MONOTONIC (and its RAW/COARSE variants) the host's monotonic
  * clock, CLOCK_BOOTTIME the time since boot. CPU-time clocks come from the
- * scheduler's per-task utime/stime accounting. The guest cannot set the
+ * running totals of kernel/cputimer.c. The guest cannot set the
  * clock: that is the host's business.
  *
  * Sleeps are interruptible. A relative sleep cut short by a signal writes
@@ -16,6 +16,7 @@
 #include <linux/time.h>
 #include <linux/timex.h>
 
+#include "cputimer.h"
 #include "err.h"
 #include "klib.h"
 #include "ktime.h"
@@ -30,70 +31,24 @@
 /* Microseconds per clock tick as adjtimex reports it (USER_HZ). */
 #define TIMEX_TICK_USEC (USEC_PER_SEC / KTIME_USER_HZ)
 
-/* Dynamic CPU-time clock ids: ~pid << 3 | perthread << 2 | which. */
-#define CPUCLOCK_PERTHREAD 4
-#define CPUCLOCK_WHICH_MASK 3
-#define CPUCLOCK_PROF 0
-#define CPUCLOCK_VIRT 1
-#define CPUCLOCK_SCHED 2
-
 void ktime_group_cputime(struct tgroup *g, uint64_t *utime, uint64_t *stime)
 {
-	struct task *t;
-
-	*utime = g->utime_ns;
-	*stime = g->stime_ns;
-	for_each_task(t)
-	{
-		if (t->group != g)
-			continue;
-		*utime += t->utime_ns;
-		*stime += t->stime_ns;
-	}
-}
-
-static uint64_t cputime_pick(uint64_t utime, uint64_t stime, int which)
-{
-	return which == CPUCLOCK_VIRT ? utime : utime + stime;
-}
-
-/*
- * Read a dynamic CPU-time clock (clock_getcpuclockid and
- * pthread_getcpuclockid). A thread clock must name a thread of the
- * caller's process.
- */
-static int cpuclock_read(int clk, uint64_t *ns)
-{
-	int pid = ~(clk >> 3);
-	int which = clk & CPUCLOCK_WHICH_MASK;
-	struct task *t = current;
-	uint64_t ut, st;
-
-	if (which > CPUCLOCK_SCHED || pid < 0)
-		return -EINVAL;
-	if (pid != 0) {
-		t = task_find(pid);
-		if (!t)
-			return -EINVAL;
-	}
-	if (clk & CPUCLOCK_PERTHREAD) {
-		if (t->group != current->group)
-			return -EINVAL;
-		*ns = cputime_pick(t->utime_ns, t->stime_ns, which);
-		return 0;
-	}
-	ktime_group_cputime(t->group, &ut, &st);
-	*ns = cputime_pick(ut, st, which);
-	return 0;
+	*utime = g->cputimers.user_ns;
+	*stime = g->cputimers.prof_ns - g->cputimers.user_ns;
 }
 
 /* Read clock clk in ns; -EINVAL for a clock that does not exist. */
 int ktime_clock_now(int clk, uint64_t *ns)
 {
-	uint64_t ut, st;
+	struct cpuclock cc;
+	int err;
 
-	if (clk < 0)
-		return cpuclock_read(clk, ns);
+	if (cpuclock_is_cpu(clk)) {
+		err = cpuclock_resolve(clk, false, &cc);
+		if (!err)
+			*ns = cpuclock_sample(&cc);
+		return err;
+	}
 	switch (clk) {
 	case CLOCK_REALTIME:
 	case CLOCK_REALTIME_COARSE:
@@ -107,13 +62,6 @@ int ktime_clock_now(int clk, uint64_t *ns)
 		return 0;
 	case CLOCK_BOOTTIME:
 		*ns = time_uptime_ns();
-		return 0;
-	case CLOCK_PROCESS_CPUTIME_ID:
-		ktime_group_cputime(current->group, &ut, &st);
-		*ns = ut + st;
-		return 0;
-	case CLOCK_THREAD_CPUTIME_ID:
-		*ns = current->utime_ns + current->stime_ns;
 		return 0;
 	default:
 		return -EINVAL;
@@ -163,6 +111,9 @@ SYSCALL2(clock_getres, int, clk, uaddr_t, res)
 		return 0;
 	if (clk == CLOCK_REALTIME_COARSE || clk == CLOCK_MONOTONIC_COARSE)
 		return put_timespec(res, COARSE_RES_NS);
+	/* As Linux: the user/prof CPU clocks tick; the others are exact. */
+	if (clk < 0 && (clk & CPUCLOCK_WHICH_MASK) != CPUCLOCK_SCHED)
+		return put_timespec(res, CPUTIMER_TICK_NS);
 	return put_timespec(res, 1);
 }
 

@@ -11,9 +11,11 @@
 #include <asm/siginfo.h>
 
 #include "arch.h"
+#include "cputimer.h"
 #include "err.h"
 #include "irq.h"
 #include "klib.h"
+#include "loadavg.h"
 #include "mm.h"
 #include "printk.h"
 #include "proc.h"
@@ -149,7 +151,8 @@ __noreturn void arch_user_loop(void)
 {
 	struct task *t = current;
 	struct os_trap trap;
-	uint64_t enter, left = time_mono_ns();
+	uint64_t enter, sys, left = time_mono_ns();
+	uint64_t switches = sched.context_switches;
 
 	for (;;) {
 		if (os_signals_pending())
@@ -164,12 +167,19 @@ __noreturn void arch_user_loop(void)
 			do_group_exit(SIGKILL);
 		}
 		fpu_switch_to(t);
-		/* Time in the stub is user time; the rest is system time. */
+		/*
+		 * Time in the stub is user time. Kernel time since the last
+		 * stop is system time, unless the task was switched out in
+		 * between: how much of it the task ran is then unknown, and
+		 * charging nothing beats charging its sleep.
+		 */
 		enter = time_mono_ns();
-		t->stime_ns += enter - left;
+		sys = switches == sched.context_switches ? enter - left : 0;
 		os_stub_run(mm_host_pid(t->mm), &t->regs, &trap);
 		left = time_mono_ns();
-		t->utime_ns += left - enter;
+		switches = sched.context_switches;
+		cputime_account(t, left - enter, sys);
+		loadavg_update(left);
 		handle_trap(t, &trap);
 	}
 }

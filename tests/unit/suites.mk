@@ -30,3 +30,5 @@ UNIT_SUITES += test_sysrq
 test_sysrq_DEPS := kernel/sysrq.c kernel/klib.c
 UNIT_SUITES += test_mconsole
 test_mconsole_DEPS := mconsole/mconsole_proto.c
+UNIT_SUITES += test_loadavg
+test_loadavg_DEPS := kernel/loadavg.c tests/unit/fake_loadavg_sched.c
