@@ -4,9 +4,11 @@
  * A proc_buf grows as text is appended, up to PROC_BUF_MAX; past that (or
  * when memory runs out) it keeps what fits and sets overflow, so a
  * generator never fails half way and never writes out of bounds. The
- * formatters reproduce Linux's layouts byte for byte.
+ * formatters reproduce Linux's layouts byte for byte; smaps' page
+ * accounting (proc_mem_account) splits shared pages as Linux does.
  */
 #include <asm/resource.h>
+#include <linux/auxvec.h>
 
 #include "klib.h"
 #include "mm.h"
@@ -239,6 +241,124 @@ void proc_fmt_meminfo(struct proc_buf *b, const char *name, uint64_t value,
 	while (++len < MEMINFO_NAME_WIDTH)
 		pbuf_putc(b, ' ');
 	pbuf_printf(b, "%8llu%s\n", (unsigned long long)value, kb ? " kB" : "");
+}
+
+void proc_mem_account(struct proc_mem_usage *u, enum proc_page_kind kind,
+		      unsigned int mapcount, bool dirty)
+{
+	uint64_t pss = PAGE_SIZE << PROC_PSS_SHIFT;
+	bool private = mapcount < 2;
+
+	if (!private)
+		pss /= mapcount;
+	u->resident += PAGE_SIZE;
+	u->pss += pss;
+	switch (kind) {
+	case PROC_PAGE_ANON:
+		u->pss_anon += pss;
+		u->anonymous += PAGE_SIZE;
+		break;
+	case PROC_PAGE_FILE:
+		u->pss_file += pss;
+		u->file += PAGE_SIZE;
+		break;
+	case PROC_PAGE_SHMEM:
+		u->pss_shmem += pss;
+		u->shmem += PAGE_SIZE;
+		break;
+	}
+	if (dirty) {
+		u->pss_dirty += pss;
+		if (private)
+			u->private_dirty += PAGE_SIZE;
+		else
+			u->shared_dirty += PAGE_SIZE;
+	} else if (private) {
+		u->private_clean += PAGE_SIZE;
+	} else {
+		u->shared_clean += PAGE_SIZE;
+	}
+}
+
+static void proc_fmt_kb(struct proc_buf *b, const char *name, uint64_t bytes)
+{
+	proc_fmt_meminfo(b, name, bytes >> 10, true);
+}
+
+static void proc_fmt_pss_kb(struct proc_buf *b, const char *name,
+			    uint64_t scaled)
+{
+	proc_fmt_kb(b, name, scaled >> PROC_PSS_SHIFT);
+}
+
+/*
+ * Rss, Pss, Shared and Private are what we count; Referenced is every
+ * resident page (there are no accessed bits to clear), and there is no
+ * KSM, lazy free, huge page, swap or mlock to report.
+ */
+void proc_fmt_smaps_usage(struct proc_buf *b, const struct proc_mem_usage *u,
+			  bool rollup)
+{
+	static const char *const zero[] = {
+		"KSM",
+		"LazyFree",
+		"AnonHugePages",
+		"ShmemPmdMapped",
+		"FilePmdMapped",
+		"Shared_Hugetlb",
+		"Private_Hugetlb",
+		"Swap",
+		"SwapPss",
+		"Locked",
+	};
+
+	proc_fmt_kb(b, "Rss", u->resident);
+	proc_fmt_pss_kb(b, "Pss", u->pss);
+	proc_fmt_pss_kb(b, "Pss_Dirty", u->pss_dirty);
+	if (rollup) {
+		proc_fmt_pss_kb(b, "Pss_Anon", u->pss_anon);
+		proc_fmt_pss_kb(b, "Pss_File", u->pss_file);
+		proc_fmt_pss_kb(b, "Pss_Shmem", u->pss_shmem);
+	}
+	proc_fmt_kb(b, "Shared_Clean", u->shared_clean);
+	proc_fmt_kb(b, "Shared_Dirty", u->shared_dirty);
+	proc_fmt_kb(b, "Private_Clean", u->private_clean);
+	proc_fmt_kb(b, "Private_Dirty", u->private_dirty);
+	proc_fmt_kb(b, "Referenced", u->resident);
+	proc_fmt_kb(b, "Anonymous", u->anonymous);
+	for (size_t i = 0; i < ARRAY_SIZE(zero); i++)
+		proc_fmt_kb(b, zero[i], 0);
+}
+
+static const char *const proc_vmflag_names[PROC_VMF_COUNT] = {
+	[PROC_VMF_RD] = "rd", [PROC_VMF_WR] = "wr", [PROC_VMF_EX] = "ex",
+	[PROC_VMF_SH] = "sh", [PROC_VMF_MR] = "mr", [PROC_VMF_MW] = "mw",
+	[PROC_VMF_ME] = "me", [PROC_VMF_MS] = "ms", [PROC_VMF_GD] = "gd",
+	[PROC_VMF_DC] = "dc", [PROC_VMF_DE] = "de", [PROC_VMF_AC] = "ac",
+};
+
+void proc_fmt_smaps_vma(struct proc_buf *b, uint64_t size,
+			const struct proc_mem_usage *u, unsigned int vmflags)
+{
+	proc_fmt_kb(b, "Size", size);
+	proc_fmt_kb(b, "KernelPageSize", PAGE_SIZE);
+	proc_fmt_kb(b, "MMUPageSize", PAGE_SIZE);
+	proc_fmt_smaps_usage(b, u, false);
+	pbuf_puts(b, "THPeligible:    0\nVmFlags: ");
+	for (unsigned int i = 0; i < PROC_VMF_COUNT; i++)
+		if (vmflags & (1U << i))
+			pbuf_printf(b, "%s ", proc_vmflag_names[i]);
+	pbuf_putc(b, '\n');
+}
+
+size_t proc_auxv_words(const uint64_t *auxv, size_t words)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < words; i += 2)
+		if (auxv[i] == AT_NULL)
+			return i + 2;
+	return i;
 }
 
 char proc_state_char(int state)

@@ -217,6 +217,66 @@ void proc_fmt_limits(struct proc_buf *b, const uint64_t *cur,
 void proc_fmt_meminfo(struct proc_buf *b, const char *name, uint64_t value,
 		      bool kb);
 
+/*
+ * Page usage of a mapping or a whole address space, as /proc/PID/smaps
+ * counts it: sizes in bytes; the proportional (pss) ones are scaled by
+ * 1 << PROC_PSS_SHIFT so that shares of a page add up without rounding.
+ */
+#define PROC_PSS_SHIFT 12
+
+enum proc_page_kind {
+	PROC_PAGE_ANON, /* private memory: anonymous or a private copy */
+	PROC_PAGE_FILE, /* a file's cached page */
+	PROC_PAGE_SHMEM, /* tmpfs or shared anonymous memory */
+};
+
+struct proc_mem_usage {
+	uint64_t resident;
+	uint64_t pss, pss_dirty, pss_anon, pss_file, pss_shmem;
+	uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
+	uint64_t anonymous, file, shmem; /* resident, by kind */
+};
+
+/*
+ * Count one resident page of kind that mapcount page tables map (1: the
+ * page is private to this one).
+ */
+void proc_mem_account(struct proc_mem_usage *u, enum proc_page_kind kind,
+		      unsigned int mapcount, bool dirty);
+/* The counters from Rss to Locked; rollup adds Pss_Anon/_File/_Shmem. */
+void proc_fmt_smaps_usage(struct proc_buf *b, const struct proc_mem_usage *u,
+			  bool rollup);
+
+/* VmFlags mnemonics of smaps we can tell, as bits, in Linux's order. */
+enum proc_vmflag {
+	PROC_VMF_RD, /* readable */
+	PROC_VMF_WR, /* writable */
+	PROC_VMF_EX, /* executable */
+	PROC_VMF_SH, /* shared */
+	PROC_VMF_MR, /* may read */
+	PROC_VMF_MW, /* may write */
+	PROC_VMF_ME, /* may execute */
+	PROC_VMF_MS, /* may share */
+	PROC_VMF_GD, /* grows down */
+	PROC_VMF_DC, /* not copied on fork */
+	PROC_VMF_DE, /* not expandable by mremap */
+	PROC_VMF_AC, /* accounted */
+	PROC_VMF_COUNT
+};
+
+/*
+ * What smaps shows of one mapping after its maps line: its size and page
+ * sizes, the usage counters, THPeligible and VmFlags (PROC_VMF_* bits).
+ */
+void proc_fmt_smaps_vma(struct proc_buf *b, uint64_t size,
+			const struct proc_mem_usage *u, unsigned int vmflags);
+
+/*
+ * The words of a saved auxiliary vector up to and including its AT_NULL
+ * pair; all of them (whole pairs) if it has none.
+ */
+size_t proc_auxv_words(const uint64_t *auxv, size_t words);
+
 /* The state letter and name of /proc/PID/stat and status. */
 char proc_state_char(int state);
 const char *proc_state_name(int state);

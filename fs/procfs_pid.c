@@ -2,10 +2,19 @@
  * /proc/PID and /proc/PID/task/TID: what a process and its threads look
  * like, in Linux 6.1's formats. Every generator re-finds its task (the
  * caller checked it exists) and tolerates the parts a zombie has already
- * released (mm, files, fs, sighand are NULL then). Links and environ are
- * reserved to the task's owner and root, like ptrace access in Linux.
+ * released (mm, files, fs, sighand are NULL then). Links, environ, auxv
+ * and smaps are reserved to the task's owner and root, like ptrace access
+ * in Linux.
+ *
+ * Memory usage (smaps, smaps_rollup, statm, the Rss lines of status) comes
+ * from walking the page tables. Whether a page is shared is how many page
+ * tables of live address spaces map it (counted afresh for each read),
+ * and a page of a file mapping is the file's own cached page when
+ * something besides those page tables (the page cache) holds a reference
+ * to it; otherwise it is a private copy, anonymous memory as in Linux.
  */
 #include <asm/resource.h>
+#include <linux/magic.h>
 
 #include "err.h"
 #include "klib.h"
@@ -310,11 +319,42 @@ static long proc_root_link(const struct proc_node *n, char *buf, size_t size)
 	return proc_path_link(t->fs->root.mnt, t->fs->root.dentry, buf, size);
 }
 
-/* ---- memory: maps, statm, cmdline, environ ---- */
+/* ---- memory: maps, smaps, statm, cmdline, environ, auxv ---- */
+
+/* Whether maps shows v: the stub's own areas are hidden. */
+static bool proc_vma_shown(const struct vma *v)
+{
+	return !(v->flags & VM_SPECIAL) || v->name;
+}
+
+/* The maps line of v; a file's path is put in scratch (PROC_PATH_MAX). */
+static void proc_vma_line(const struct vma *v, char *scratch,
+			  struct proc_maps_line *l)
+{
+	*l = (struct proc_maps_line){
+		.start = v->start,
+		.end = v->end,
+		.flags = v->flags,
+		.name = v->name,
+	};
+	if (v->file) {
+		struct inode *inode = v->file->inode;
+		char *path = file_path(v->file, scratch, PROC_PATH_MAX);
+
+		l->offset = v->pgoff << PAGE_SHIFT;
+		if (inode) {
+			l->major = MAJOR(inode->sb->dev);
+			l->minor = MINOR(inode->sb->dev);
+			l->ino = inode->ino;
+		}
+		l->name = IS_ERR(path) ? NULL : path;
+	}
+}
 
 static int proc_maps_show(const struct proc_node *n, struct proc_buf *b)
 {
 	struct task *t = task_of(n);
+	struct proc_maps_line l;
 	char *scratch;
 	struct vma *v;
 
@@ -326,30 +366,226 @@ static int proc_maps_show(const struct proc_node *n, struct proc_buf *b)
 	if (!scratch)
 		return -ENOMEM;
 	list_for_each_entry(v, &t->mm->vmas, link) {
-		struct proc_maps_line l = {
-			.start = v->start,
-			.end = v->end,
-			.flags = v->flags,
-			.name = v->name,
-		};
-
-		if ((v->flags & VM_SPECIAL) && !v->name)
+		if (!proc_vma_shown(v))
 			continue;
-		if (v->file) {
-			struct inode *inode = v->file->inode;
-			char *path = file_path(v->file, scratch, PROC_PATH_MAX);
-
-			l.offset = v->pgoff << PAGE_SHIFT;
-			if (inode) {
-				l.major = MAJOR(inode->sb->dev);
-				l.minor = MINOR(inode->sb->dev);
-				l.ino = inode->ino;
-			}
-			l.name = IS_ERR(path) ? NULL : path;
-		}
+		proc_vma_line(v, scratch, &l);
 		proc_fmt_maps_line(b, &l);
 	}
 	kfree(scratch);
+	return 0;
+}
+
+/* How many page tables of live address spaces map each physical page. */
+struct proc_mapcounts {
+	uint16_t *count; /* indexed by pfn, saturating */
+	uint64_t nr;
+};
+
+static void proc_count_page(uint64_t addr, pfn_t pfn, bool writable, void *arg)
+{
+	struct proc_mapcounts *mc = arg;
+
+	if (pfn < mc->nr && mc->count[pfn] < UINT16_MAX)
+		mc->count[pfn]++;
+}
+
+/* Whether a task before t in the task list has t's mm (threads, vfork). */
+static bool proc_mm_counted(const struct task *t)
+{
+	const struct task *o;
+
+	for_each_task(o)
+	{
+		if (o == t)
+			return false;
+		if (o->mm == t->mm)
+			return true;
+	}
+	return false;
+}
+
+/* Count the mappings of every page; proc_mapcounts_free undoes it. */
+static int proc_mapcounts_build(struct proc_mapcounts *mc)
+{
+	struct task *t;
+
+	mc->nr = phys_total_pages();
+	mc->count = kzalloc(mc->nr * sizeof(*mc->count));
+	if (!mc->count)
+		return -ENOMEM;
+	for_each_task(t) if (t->mm && !proc_mm_counted(t))
+		mm_walk_pages(t->mm, 0, UINT64_MAX, proc_count_page, mc);
+	return 0;
+}
+
+static void proc_mapcounts_free(struct proc_mapcounts *mc)
+{
+	kfree(mc->count);
+	mc->count = NULL;
+}
+
+struct proc_usage_walk {
+	const struct proc_mapcounts *mc;
+	const struct vma *vma;
+	struct proc_mem_usage *usage;
+};
+
+/* Whether the pages of f's cache are shmem (tmpfs) in Linux's terms. */
+static bool proc_file_is_shmem(const struct file *f)
+{
+	return f->inode && f->inode->sb->magic == TMPFS_MAGIC;
+}
+
+static enum proc_page_kind proc_page_kind(const struct vma *v, pfn_t pfn,
+					  unsigned int mapcount)
+{
+	if (!v->file)
+		return (v->flags & VM_SHARED) ? PROC_PAGE_SHMEM :
+						PROC_PAGE_ANON;
+	/* A cached page has the cache's reference besides the mappings. */
+	if (page_refs(pfn) <= mapcount)
+		return PROC_PAGE_ANON;
+	return proc_file_is_shmem(v->file) ? PROC_PAGE_SHMEM : PROC_PAGE_FILE;
+}
+
+/* Anonymous and shmem pages are dirty; we cannot tell for file pages. */
+static void proc_usage_page(uint64_t addr, pfn_t pfn, bool writable, void *arg)
+{
+	struct proc_usage_walk *w = arg;
+	unsigned int mapcount = pfn < w->mc->nr ? w->mc->count[pfn] : 0;
+	enum proc_page_kind kind;
+
+	mapcount = MAX(mapcount, 1U);
+	kind = proc_page_kind(w->vma, pfn, mapcount);
+	proc_mem_account(w->usage, kind, mapcount, kind != PROC_PAGE_FILE);
+}
+
+/* Add the resident pages of v (in mm) to u. */
+static void proc_vma_usage(struct mm *mm, const struct proc_mapcounts *mc,
+			   const struct vma *v, struct proc_mem_usage *u)
+{
+	struct proc_usage_walk w = { .mc = mc, .vma = v, .usage = u };
+
+	mm_walk_pages(mm, v->start, v->end, proc_usage_page, &w);
+}
+
+/* The usage of every mapping maps shows, summed. 0 or -ENOMEM. */
+static int proc_mm_usage(struct mm *mm, struct proc_mem_usage *u)
+{
+	struct proc_mapcounts mc;
+	const struct vma *v;
+	int err;
+
+	*u = (struct proc_mem_usage){ 0 };
+	err = proc_mapcounts_build(&mc);
+	if (err)
+		return err;
+	list_for_each_entry(v, &mm->vmas, link)
+		if (proc_vma_shown(v))
+			proc_vma_usage(mm, &mc, v, u);
+	proc_mapcounts_free(&mc);
+	return 0;
+}
+
+/*
+ * The VmFlags of v. The may-flags follow Linux for a mapping that was
+ * never mprotect'ed: a shared file mapping of a file not open for
+ * writing cannot become writable, and private writable memory is
+ * accounted.
+ */
+static unsigned int proc_vma_vmflags(const struct vma *v)
+{
+	bool shared = v->flags & VM_SHARED;
+	unsigned int f = 1U << PROC_VMF_MR | 1U << PROC_VMF_ME;
+
+	if (v->flags & VM_READ)
+		f |= 1U << PROC_VMF_RD;
+	if (v->flags & VM_WRITE)
+		f |= 1U << PROC_VMF_WR;
+	if (v->flags & VM_EXEC)
+		f |= 1U << PROC_VMF_EX;
+	if (shared)
+		f |= 1U << PROC_VMF_SH | 1U << PROC_VMF_MS;
+	if (!shared || !v->file || (v->file->mode & FMODE_WRITE))
+		f |= 1U << PROC_VMF_MW;
+	if (v->flags & VM_GROWSDOWN)
+		f |= 1U << PROC_VMF_GD;
+	if (v->flags & VM_DONTCOPY)
+		f |= 1U << PROC_VMF_DC;
+	if (v->flags & VM_SPECIAL)
+		f |= 1U << PROC_VMF_DE;
+	if (!shared && (v->flags & VM_WRITE))
+		f |= 1U << PROC_VMF_AC;
+	return f;
+}
+
+static int proc_smaps_show(const struct proc_node *n, struct proc_buf *b)
+{
+	struct task *t = task_of(n);
+	struct proc_mapcounts mc;
+	struct proc_maps_line l;
+	char *scratch;
+	struct vma *v;
+	int err;
+
+	if (!t)
+		return -ESRCH;
+	if (!proc_may_access(t))
+		return -EACCES;
+	if (!t->mm)
+		return 0;
+	scratch = kmalloc(PROC_PATH_MAX);
+	if (!scratch)
+		return -ENOMEM;
+	err = proc_mapcounts_build(&mc);
+	if (err)
+		goto out_scratch;
+	list_for_each_entry(v, &t->mm->vmas, link) {
+		struct proc_mem_usage u = { 0 };
+
+		if (!proc_vma_shown(v))
+			continue;
+		proc_vma_line(v, scratch, &l);
+		proc_fmt_maps_line(b, &l);
+		proc_vma_usage(t->mm, &mc, v, &u);
+		proc_fmt_smaps_vma(b, v->end - v->start, &u,
+				   proc_vma_vmflags(v));
+	}
+	proc_mapcounts_free(&mc);
+out_scratch:
+	kfree(scratch);
+	return err;
+}
+
+/* The sum of smaps under one header spanning every mapping. */
+static int proc_smaps_rollup_show(const struct proc_node *n, struct proc_buf *b)
+{
+	struct task *t = task_of(n);
+	struct proc_maps_line l = { .name = "[rollup]" };
+	struct proc_mem_usage u;
+	const struct vma *v;
+	bool first = true;
+	int err;
+
+	if (!t)
+		return -ESRCH;
+	if (!proc_may_access(t))
+		return -EACCES;
+	if (!t->mm)
+		return 0;
+	err = proc_mm_usage(t->mm, &u);
+	if (err)
+		return err;
+	list_for_each_entry(v, &t->mm->vmas, link) {
+		if (!proc_vma_shown(v))
+			continue;
+		if (first)
+			l.start = v->start;
+		l.end = v->end;
+		first = false;
+	}
+	proc_fmt_maps_line(b, &l);
+	proc_fmt_smaps_usage(b, &u, true);
 	return 0;
 }
 
@@ -385,9 +621,20 @@ static void proc_vm_usage(const struct mm *mm, struct proc_vm_usage *u)
 	}
 }
 
+/* Resident usage of mm; without memory for the walk, all anonymous. */
+static void proc_rss_usage(struct mm *mm, struct proc_mem_usage *u)
+{
+	if (proc_mm_usage(mm, u) == 0)
+		return;
+	*u = (struct proc_mem_usage){ 0 };
+	u->resident = u->anonymous = mm->rss_pages * PAGE_SIZE;
+}
+
+/* size resident shared text lib data dt, in pages; shared is file+shmem. */
 static int proc_statm_show(const struct proc_node *n, struct proc_buf *b)
 {
 	struct task *t = task_of(n);
+	struct proc_mem_usage mu;
 	struct proc_vm_usage u;
 
 	if (!t)
@@ -397,11 +644,30 @@ static int proc_statm_show(const struct proc_node *n, struct proc_buf *b)
 		return 0;
 	}
 	proc_vm_usage(t->mm, &u);
-	pbuf_printf(b, "%llu %llu 0 %llu 0 %llu 0\n",
+	proc_rss_usage(t->mm, &mu);
+	pbuf_printf(b, "%llu %llu %llu %llu 0 %llu 0\n",
 		    (unsigned long long)t->mm->total_vm_pages,
-		    (unsigned long long)t->mm->rss_pages,
+		    (unsigned long long)(mu.resident >> PAGE_SHIFT),
+		    (unsigned long long)((mu.file + mu.shmem) >> PAGE_SHIFT),
 		    (unsigned long long)u.text,
 		    (unsigned long long)(u.data + u.stack));
+	return 0;
+}
+
+/* The auxiliary vector of the last exec: binary pairs ending in AT_NULL. */
+static int proc_auxv_show(const struct proc_node *n, struct proc_buf *b)
+{
+	struct task *t = task_of(n);
+	size_t words;
+
+	if (!t)
+		return -ESRCH;
+	if (!proc_may_access(t))
+		return -EACCES;
+	if (!t->mm)
+		return 0;
+	words = proc_auxv_words(t->mm->saved_auxv, MM_AUXV_WORDS);
+	pbuf_write(b, t->mm->saved_auxv, words * sizeof(uint64_t));
 	return 0;
 }
 
@@ -555,20 +821,22 @@ static void proc_status_kb(struct proc_buf *b, const char *name, uint64_t pages)
 		    (unsigned long long)(pages * KB_PER_PAGE));
 }
 
-static void proc_status_mem(struct proc_buf *b, const struct mm *mm)
+static void proc_status_mem(struct proc_buf *b, struct mm *mm)
 {
+	struct proc_mem_usage mu;
 	struct proc_vm_usage u;
 
 	proc_vm_usage(mm, &u);
+	proc_rss_usage(mm, &mu);
 	proc_status_kb(b, "VmPeak", mm->total_vm_pages);
 	proc_status_kb(b, "VmSize", mm->total_vm_pages);
 	proc_status_kb(b, "VmLck", 0);
 	proc_status_kb(b, "VmPin", 0);
-	proc_status_kb(b, "VmHWM", mm->rss_pages);
-	proc_status_kb(b, "VmRSS", mm->rss_pages);
-	proc_status_kb(b, "RssAnon", mm->rss_pages);
-	proc_status_kb(b, "RssFile", 0);
-	proc_status_kb(b, "RssShmem", 0);
+	proc_status_kb(b, "VmHWM", mu.resident >> PAGE_SHIFT);
+	proc_status_kb(b, "VmRSS", mu.resident >> PAGE_SHIFT);
+	proc_status_kb(b, "RssAnon", mu.anonymous >> PAGE_SHIFT);
+	proc_status_kb(b, "RssFile", mu.file >> PAGE_SHIFT);
+	proc_status_kb(b, "RssShmem", mu.shmem >> PAGE_SHIFT);
 	proc_status_kb(b, "VmData", u.data);
 	proc_status_kb(b, "VmStk", u.stack);
 	proc_status_kb(b, "VmExe", u.text);
@@ -861,12 +1129,15 @@ static const struct proc_entry proc_pid_children[] = {
 	PROC_DIR("fd", 0500, NULL, &proc_fd_dyn_ops),
 	PROC_DIR("fdinfo", 0500, NULL, &proc_fdinfo_dyn_ops),
 	PROC_REG("environ", 0400, proc_environ_show),
+	PROC_REG("auxv", 0400, proc_auxv_show),
 	PROC_REG("status", 0444, proc_status_show),
 	PROC_REG("limits", 0444, proc_limits_show),
 	PROC_REG("stat", 0444, proc_stat_show),
 	PROC_REG("cmdline", 0444, proc_cmdline_show),
 	PROC_REG("statm", 0444, proc_statm_show),
 	PROC_REG("maps", 0444, proc_maps_show),
+	PROC_REG("smaps", 0444, proc_smaps_show),
+	PROC_REG("smaps_rollup", 0444, proc_smaps_rollup_show),
 	PROC_REG("mounts", 0444, proc_mounts_show),
 	PROC_REG("mountinfo", 0444, proc_mountinfo_show),
 	PROC_RW("comm", 0644, proc_comm_show, proc_comm_write),

@@ -149,8 +149,6 @@ void vfs_root_path(struct path *out);
 
 /* ---- files (file.c) ---- */
 
-/* Open the object at p with O_* flags; consumes no references. */
-struct file *vfs_open_path(struct path *p, int flags);
 /* open(2) and friends: returns the new fd or -errno. */
 long vfs_do_open(int dfd, const char *name, int flags, uint32_t mode,
 		 uint64_t resolve);

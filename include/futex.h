@@ -1,5 +1,5 @@
 /*
- * Futexes, for the kernel's own use (thread exit, robust lists).
+ * Futexes, for the kernel's own use (thread exit, robust lists, PI locks).
  */
 #ifndef FUTEX_H
 #define FUTEX_H
@@ -13,5 +13,11 @@ struct task;
 int futex_wake_mm(struct mm *mm, uaddr_t addr, int n);
 /* Process the robust futex list of an exiting task. */
 void futex_exit_robust(struct task *t);
+/*
+ * An exiting task gives up the PI futexes it owns that have waiters: each
+ * goes to its first waiter with FUTEX_OWNER_DIED set. Call after
+ * futex_exit_robust(), while t->mm is still set.
+ */
+void futex_exit_pi(struct task *t);
 
 #endif

@@ -69,6 +69,9 @@ struct vma {
 
 struct mm_host;
 
+/* Words of the auxiliary vector kept for /proc/PID/auxv (pairs). */
+#define MM_AUXV_WORDS 48
+
 struct mm {
 	int refs; /* tasks using it */
 	struct list_head vmas;
@@ -84,6 +87,8 @@ struct mm {
 	uint64_t total_vm_pages;
 	struct mm_host *host; /* the stub process and its queued changes */
 	struct task *fpu_owner; /* whose FPU state the stub holds */
+	/* The last exec's auxv, ending with an AT_NULL pair; fork copies it. */
+	uint64_t saved_auxv[MM_AUXV_WORDS];
 };
 
 /* Create an empty address space with its own stub process. */
@@ -124,5 +129,14 @@ long mm_remap(struct mm *mm, uint64_t old, uint64_t oldlen, uint64_t newlen,
 int mm_discard(struct mm *mm, uint64_t start, uint64_t end);
 /* Flush queued page table changes to the stub before running the guest. */
 int mm_flush(struct mm *mm);
+/*
+ * Call fn for every present page of mm in [start, end), in address order,
+ * with its pfn and whether the guest may write it now. Changes nothing
+ * (for /proc/PID/smaps and statm).
+ */
+void mm_walk_pages(struct mm *mm, uint64_t start, uint64_t end,
+		   void (*fn)(uint64_t addr, pfn_t pfn, bool writable,
+			      void *arg),
+		   void *arg);
 
 #endif

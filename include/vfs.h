@@ -494,6 +494,12 @@ int vfs_fstat(struct file *f, struct kstat *st);
 #define LOOKUP_EMPTY 0x4 /* AT_EMPTY_PATH: "" means dfd itself */
 int vfs_path_lookup(int dfd, const char *name, unsigned int flags,
 		    struct path *out);
+/*
+ * Open the object at p (from vfs_path_lookup) with O_* flags, without
+ * permission checks: the caller makes its own (exec). Consumes no
+ * references; the file or an ERR_PTR.
+ */
+struct file *vfs_open_path(struct path *p, int flags);
 void path_get(struct path *p);
 void path_put(struct path *p);
 

@@ -6,16 +6,26 @@
  * the caller intact. The new image gets its segments mapped eagerly, a
  * stack with argv, envp and the auxiliary vector as Linux lays it out, and
  * the host vDSO as AT_SYSINFO_EHDR (so clock_gettime needs no trap).
+ * A copy of the auxiliary vector stays in the mm for /proc/PID/auxv.
+ *
+ * Programs, #! interpreters and ELF interpreters are opened like Linux's
+ * open_exec: a regular file with an x bit on a mount without noexec; read
+ * permission is not needed. execveat resolves the program relative to a
+ * directory fd, or takes the fd itself (AT_EMPTY_PATH); the name the new
+ * image sees (AT_EXECFN, a script interpreter's argument) is then
+ * "/dev/fd/N/path" or "/dev/fd/N" as in Linux.
  */
 #include <asm/signal.h>
 #include <linux/auxvec.h>
 #include <linux/binfmts.h>
 #include <linux/elf.h>
+#include <linux/fcntl.h>
 #include <linux/limits.h>
 #include <linux/mman.h>
 
 #include "arch.h"
 #include "err.h"
+#include "futex.h"
 #include "klib.h"
 #include "ktime.h"
 #include "mm.h"
@@ -274,11 +284,13 @@ static uint64_t elf_phdr_addr(const struct elf_image *img, uint64_t bias)
 }
 
 struct exec_ctx {
-	const char *filename; /* as given: AT_EXECFN */
+	const char *filename; /* AT_EXECFN and what a #! interpreter gets */
 	struct strlist argv, envp;
 	struct file *file;
 	struct elf_image *exe;
 	struct elf_image *interp;
+	bool comm_from_dentry; /* fexecve: comm is the file's own name */
+	bool path_inaccessible; /* filename names an O_CLOEXEC fd: no #! */
 };
 
 /* Lay out strings, pointers and auxv on the new stack; returns rsp. */
@@ -289,7 +301,7 @@ static long build_stack(struct mm *mm, struct exec_ctx *x, uint64_t bias,
 	size_t strs = x->argv.len + x->envp.len + fnlen;
 	uint64_t strbase = ALIGN_DOWN(STACK_TOP - 16 - strs, 16);
 	uint64_t platform = strbase - 16, random = platform - 16;
-	uint64_t auxv[2 * 24];
+	uint64_t auxv[MM_AUXV_WORDS];
 	int na = 0, words, i;
 	uint64_t sp, *vec, p;
 	uint8_t rnd[16];
@@ -324,6 +336,8 @@ static long build_stack(struct mm *mm, struct exec_ctx *x, uint64_t bias,
 	AUX(AT_NULL, 0);
 #undef AUX
 	(void)entry;
+	kmemset(mm->saved_auxv, 0, sizeof(mm->saved_auxv));
+	kmemcpy(mm->saved_auxv, auxv, (size_t)na * 8);
 	words = 1 + x->argv.count + 1 + x->envp.count + 1 + na;
 	sp = ALIGN_DOWN(random - (uint64_t)words * 8, 16);
 	if (STACK_TOP - sp > ARGS_MAX + STACK_INITIAL)
@@ -443,17 +457,39 @@ static void set_exe_path(struct task *t, struct file *f)
 	kfree(buf);
 }
 
+/*
+ * comm is the last component of the name executed; for fexecve, whose
+ * name "/dev/fd/N" says nothing, the name of the file run (as Linux 6.18).
+ */
+static void exec_set_comm(struct task *t, const struct exec_ctx *x)
+{
+	const char *base = kstrrchr(x->filename, '/');
+	const struct dentry *d = x->file->dentry;
+
+	if (x->comm_from_dentry && d) {
+		kmemset(t->comm, 0, sizeof(t->comm));
+		kmemcpy(t->comm, d->name.name,
+			MIN(d->name.len, sizeof(t->comm) - 1));
+		return;
+	}
+	kstrlcpy(t->comm, base ? base + 1 : x->filename, sizeof(t->comm));
+}
+
 /* Past the point of no return: replace current's image. */
 static int exec_commit(struct exec_ctx *x)
 {
 	struct task *t = current;
 	uint64_t bias = 0, brk = 0, ibias = 0, ibrk = 0, entry;
 	struct mm *mm;
-	const char *base;
 	long sp;
 	int err;
 
 	exec_kill_threads(t);
+	/* Robust and PI locks of the old image are released as at exit. */
+	if (t->robust_list)
+		futex_exit_robust(t);
+	futex_exit_pi(t);
+	t->robust_list = 0;
 	err = exec_mm(t);
 	if (err)
 		return err;
@@ -489,9 +525,7 @@ static int exec_commit(struct exec_ctx *x)
 	posix_timers_exit(t->group);
 	files_close_on_exec(t->files);
 	t->clear_child_tid = 0;
-	t->robust_list = 0;
-	base = kstrrchr(x->filename, '/');
-	kstrlcpy(t->comm, base ? base + 1 : x->filename, sizeof(t->comm));
+	exec_set_comm(t, x);
 	set_exe_path(t, x->file);
 	return 0;
 }
@@ -542,42 +576,89 @@ static int load_script(struct exec_ctx *x, const char *head, size_t n,
 	return err;
 }
 
+/*
+ * Open a program for exec, like Linux's open_exec: name relative to dfd
+ * (AT_FDCWD, or a directory fd), or with AT_EMPTY_PATH and "" the file
+ * at dfd itself (any fd naming a file, O_PATH included). A final symlink
+ * fails with -ELOOP under AT_SYMLINK_NOFOLLOW; anything but a regular
+ * file, a noexec mount or a missing x bit with -EACCES. Returns a file
+ * open for reading (read permission is not required) or an ERR_PTR.
+ */
+static struct file *exec_open(int dfd, const char *name, int at_flags)
+{
+	unsigned int lookup = (at_flags & AT_SYMLINK_NOFOLLOW) ? 0 :
+								 LOOKUP_FOLLOW;
+	struct path p;
+	struct file *f;
+	int err;
+
+	if (at_flags & AT_EMPTY_PATH)
+		lookup |= LOOKUP_EMPTY;
+	err = vfs_path_lookup(dfd, name, lookup, &p);
+	/* An fd of no file system object (a pipe) is no program either. */
+	if (err == -ENOTDIR && !*name)
+		err = -EACCES;
+	if (err)
+		return ERR_PTR(err);
+	if (S_ISLNK(p.dentry->inode->mode))
+		err = -ELOOP;
+	else if (!S_ISREG(p.dentry->inode->mode))
+		err = -EACCES;
+	if (err)
+		goto out_path;
+	f = vfs_open_path(&p, O_RDONLY | O_LARGEFILE);
+	path_put(&p);
+	if (IS_ERR(f))
+		return f;
+	err = file_permission_exec(f);
+	if (err) {
+		file_put(f);
+		return ERR_PTR(err);
+	}
+	return f;
+
+out_path:
+	path_put(&p);
+	return ERR_PTR(err);
+}
+
 static int exec_elf(struct exec_ctx *x, struct file *f, struct elf_image *exe,
 		    struct elf_image *interp);
 
-static int exec_file(struct exec_ctx *x, const char *path, struct file *f,
-		     int depth)
+/* Run the program open in f (ELF or #!); consumes the reference. */
+static int exec_file(struct exec_ctx *x, struct file *f, int depth)
 {
 	struct elf_image *images;
 	char head[SHEBANG_MAX];
 	long n;
 	int err;
 
-	if (depth > MAX_SHEBANG_DEPTH)
-		return -ELOOP;
-	if (!f) {
-		f = vfs_open(path, O_RDONLY, 0);
-		if (IS_ERR(f))
-			return (int)PTR_ERR(f);
-	}
-	err = file_permission_exec(f);
-	if (err)
+	if (depth > MAX_SHEBANG_DEPTH) {
+		err = -ELOOP;
 		goto out_put;
+	}
 	n = kernel_read(f, head, sizeof(head), 0);
 	if (n < 0) {
 		err = (int)n;
 		goto out_put;
 	}
 	if (n >= 2 && head[0] == '#' && head[1] == '!') {
+		struct file *inf;
 		char *ipath;
 
+		/* The interpreter could not open the script by its name. */
+		err = -ENOENT;
+		if (x->path_inaccessible)
+			goto out_put;
 		err = load_script(x, head, (size_t)n, &ipath);
 		if (err)
 			goto out_put;
 		file_put(f);
-		err = exec_file(x, ipath, NULL, depth + 1);
+		inf = exec_open(AT_FDCWD, ipath, 0);
 		kfree(ipath);
-		return err;
+		if (IS_ERR(inf))
+			return (int)PTR_ERR(inf);
+		return exec_file(x, inf, depth + 1);
 	}
 	images = kmalloc(2 * sizeof(*images));
 	if (!images) {
@@ -621,7 +702,7 @@ static int exec_elf(struct exec_ctx *x, struct file *f, struct elf_image *exe,
 			goto out_put;
 		}
 		ipath[len - 1] = '\0';
-		inf = vfs_open(ipath, O_RDONLY, 0);
+		inf = exec_open(AT_FDCWD, ipath, 0);
 		if (IS_ERR(inf)) {
 			err = (int)PTR_ERR(inf);
 			goto out_put;
@@ -655,61 +736,84 @@ out_put:
 int do_execve(const char *path, char *const argv[], char *const envp[])
 {
 	struct exec_ctx x = { .filename = path };
+	struct file *f;
 	int i, err = 0;
 
 	for (i = 0; argv && argv[i] && !err; i++)
 		err = strlist_add(&x.argv, argv[i], kstrlen(argv[i]));
 	for (i = 0; envp && envp[i] && !err; i++)
 		err = strlist_add(&x.envp, envp[i], kstrlen(envp[i]));
-	if (!err)
-		err = exec_file(&x, path, NULL, 0);
+	if (!err) {
+		f = exec_open(AT_FDCWD, path, 0);
+		err = IS_ERR(f) ? (int)PTR_ERR(f) : exec_file(&x, f, 0);
+	}
 	strlist_free(&x.argv);
 	strlist_free(&x.envp);
 	return err;
+}
+
+/*
+ * The name the new image is run by, as Linux's alloc_bprm makes it: the
+ * path itself when absolute or relative to the cwd, else "/dev/fd/N/path"
+ * (or "/dev/fd/N" for AT_EMPTY_PATH). Sets the fexecve flags of x. A new
+ * kmalloc'd string, or NULL when memory runs out.
+ */
+static char *exec_filename(struct exec_ctx *x, int dfd, const char *path)
+{
+	size_t size = kstrlen(path) + sizeof("/dev/fd/-2147483648/");
+	char *name;
+
+	if (dfd == AT_FDCWD || path[0] == '/')
+		return kstrdup(path);
+	name = kmalloc(size);
+	if (!name)
+		return NULL;
+	if (path[0]) {
+		ksnprintf(name, size, "/dev/fd/%d/%s", dfd, path);
+	} else {
+		ksnprintf(name, size, "/dev/fd/%d", dfd);
+		x->comm_from_dentry = true;
+	}
+	x->path_inaccessible = files_cloexec(current->files, dfd);
+	return name;
 }
 
 static long execve_user(int dfd, uaddr_t upath, uaddr_t uargv, uaddr_t uenvp,
 			int flags)
 {
 	struct exec_ctx x = { 0 };
-	struct file *f = NULL;
-	char *path;
+	char *path, *filename;
+	struct file *f;
 	int err;
 
-	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
-		return -EINVAL;
 	path = getname(upath, flags & AT_EMPTY_PATH);
 	if (IS_ERR(path))
 		return PTR_ERR(path);
-	if (!path[0] || (dfd != AT_FDCWD && path[0] != '/')) {
-		/* Paths relative to a directory fd are not supported yet. */
-		if (path[0]) {
-			err = -ENOSYS;
-			goto out_path;
-		}
-		f = fd_get(dfd);
-		if (!f) {
-			err = -EBADF;
-			goto out_path;
-		}
-		kfree(path);
-		path = kmalloc(32);
-		if (!path) {
-			file_put(f);
-			return -ENOMEM;
-		}
-		ksnprintf(path, 32, "/dev/fd/%d", dfd);
+	err = -EINVAL;
+	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		goto out_path;
+	filename = exec_filename(&x, dfd, path);
+	if (!filename) {
+		err = -ENOMEM;
+		goto out_path;
 	}
-	x.filename = path;
+	x.filename = filename;
+	f = exec_open(dfd, path, flags);
+	if (IS_ERR(f)) {
+		err = (int)PTR_ERR(f);
+		goto out_filename;
+	}
 	err = strlist_from_user(&x.argv, uargv);
 	if (!err)
 		err = strlist_from_user(&x.envp, uenvp);
 	if (!err)
-		err = exec_file(&x, path, f, 0);
-	else if (f)
+		err = exec_file(&x, f, 0);
+	else
 		file_put(f);
 	strlist_free(&x.argv);
 	strlist_free(&x.envp);
+out_filename:
+	kfree(filename);
 out_path:
 	kfree(path);
 	return err;

@@ -39,6 +39,7 @@ static void exit_mm(struct task *t)
 		return;
 	if (t->robust_list)
 		futex_exit_robust(t);
+	futex_exit_pi(t);
 	if (t->clear_child_tid &&
 	    mm_copy_to(mm, t->clear_child_tid, &zero, sizeof(zero)) == 0)
 		futex_wake_mm(mm, t->clear_child_tid, 1);

@@ -97,3 +97,26 @@ void pgtable_for_each(struct mm *mm, uint64_t start, uint64_t end,
 	if (mm->pgd && start < end)
 		walk_range(mm, mm->pgd, LEVELS - 1, 0, start, end, fn, arg);
 }
+
+struct walk_pages_arg {
+	void (*fn)(uint64_t addr, pfn_t pfn, bool writable, void *arg);
+	void *arg;
+};
+
+static void walk_pages_pte(struct mm *mm, uint64_t addr, uint64_t *pte,
+			   void *arg)
+{
+	struct walk_pages_arg *wa = arg;
+
+	wa->fn(addr, pte_pfn(*pte), (*pte & PTE_WRITE) != 0, wa->arg);
+}
+
+void mm_walk_pages(struct mm *mm, uint64_t start, uint64_t end,
+		   void (*fn)(uint64_t addr, pfn_t pfn, bool writable,
+			      void *arg),
+		   void *arg)
+{
+	struct walk_pages_arg wa = { .fn = fn, .arg = arg };
+
+	pgtable_for_each(mm, start, end, walk_pages_pte, &wa);
+}

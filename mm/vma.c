@@ -742,6 +742,11 @@ struct mm *mm_fork(struct mm *old)
 	mm->env_start = old->env_start;
 	mm->env_end = old->env_end;
 	mm->total_vm_pages = old->total_vm_pages;
+	mm->start_code = old->start_code;
+	mm->end_code = old->end_code;
+	mm->start_data = old->start_data;
+	mm->end_data = old->end_data;
+	kmemcpy(mm->saved_auxv, old->saved_auxv, sizeof(mm->saved_auxv));
 	list_for_each_entry(v, &old->vmas, link) {
 		struct vma *nv;
 

@@ -32,3 +32,5 @@ UNIT_SUITES += test_mconsole
 test_mconsole_DEPS := mconsole/mconsole_proto.c
 UNIT_SUITES += test_loadavg
 test_loadavg_DEPS := kernel/loadavg.c tests/unit/fake_loadavg_sched.c
+UNIT_SUITES += test_futex
+test_futex_DEPS := kernel/futex.c kernel/klib.c

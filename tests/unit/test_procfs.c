@@ -1,8 +1,10 @@
 /*
  * Unit tests for procfs's text buffers and pure formatters
- * (fs/procfs_fmt.c): maps lines, the 52 stat fields, limits and meminfo
- * lines come out byte for byte as Linux prints them, and buffers stay
- * bounded and escape what /proc/mounts must escape.
+ * (fs/procfs_fmt.c): maps lines, the 52 stat fields, limits, meminfo
+ * lines and smaps entries come out byte for byte as Linux prints them,
+ * smaps' page accounting splits shared pages like Linux, the saved auxv
+ * ends at its AT_NULL pair, and buffers stay bounded and escape what
+ * /proc/mounts must escape.
  */
 #include "sched.h"
 #include "mm.h"
@@ -300,6 +302,130 @@ START_TEST(state_letters_and_names_follow_linux)
 }
 END_TEST
 
+#define KB 1024ULL
+
+/* Linux 6.18's smaps entry for a private anonymous mapping, 10 pages. */
+static const char smaps_anon_entry[] = "Size:                256 kB\n"
+				       "KernelPageSize:        4 kB\n"
+				       "MMUPageSize:           4 kB\n"
+				       "Rss:                  40 kB\n"
+				       "Pss:                  40 kB\n"
+				       "Pss_Dirty:            40 kB\n"
+				       "Shared_Clean:          0 kB\n"
+				       "Shared_Dirty:          0 kB\n"
+				       "Private_Clean:         0 kB\n"
+				       "Private_Dirty:        40 kB\n"
+				       "Referenced:           40 kB\n"
+				       "Anonymous:            40 kB\n"
+				       "KSM:                   0 kB\n"
+				       "LazyFree:              0 kB\n"
+				       "AnonHugePages:         0 kB\n"
+				       "ShmemPmdMapped:        0 kB\n"
+				       "FilePmdMapped:         0 kB\n"
+				       "Shared_Hugetlb:        0 kB\n"
+				       "Private_Hugetlb:       0 kB\n"
+				       "Swap:                  0 kB\n"
+				       "SwapPss:               0 kB\n"
+				       "Locked:                0 kB\n"
+				       "THPeligible:    0\n"
+				       "VmFlags: rd wr mr mw me ac \n";
+
+START_TEST(smaps_entry_matches_linux_layout)
+{
+	struct proc_mem_usage u = { 0 };
+	struct proc_buf b;
+
+	for (int i = 0; i < 10; i++)
+		proc_mem_account(&u, PROC_PAGE_ANON, 1, true);
+	pbuf_init(&b);
+	proc_fmt_smaps_vma(&b, 256 * KB, &u,
+			   1U << PROC_VMF_RD | 1U << PROC_VMF_WR |
+				   1U << PROC_VMF_MR | 1U << PROC_VMF_MW |
+				   1U << PROC_VMF_ME | 1U << PROC_VMF_AC);
+	ck_assert_str_eq(b.data, smaps_anon_entry);
+	pbuf_free(&b);
+}
+END_TEST
+
+START_TEST(smaps_rollup_adds_pss_by_kind_after_pss_dirty)
+{
+	struct proc_mem_usage u = { 0 };
+	struct proc_buf b;
+
+	proc_mem_account(&u, PROC_PAGE_ANON, 1, true);
+	proc_mem_account(&u, PROC_PAGE_FILE, 2, false);
+	proc_mem_account(&u, PROC_PAGE_SHMEM, 4, true);
+	pbuf_init(&b);
+	proc_fmt_smaps_usage(&b, &u, true);
+	ck_assert_ptr_nonnull(strstr(b.data, "Rss:                  12 kB\n"
+					     "Pss:                   7 kB\n"
+					     "Pss_Dirty:             5 kB\n"
+					     "Pss_Anon:              4 kB\n"
+					     "Pss_File:              2 kB\n"
+					     "Pss_Shmem:             1 kB\n"
+					     "Shared_Clean:          4 kB\n"
+					     "Shared_Dirty:          4 kB\n"
+					     "Private_Clean:         0 kB\n"
+					     "Private_Dirty:         4 kB\n"
+					     "Referenced:           12 kB\n"
+					     "Anonymous:             4 kB\n"));
+	ck_assert_ptr_null(strstr(b.data, "THPeligible"));
+	ck_assert_str_eq(b.data + b.len - 29,
+			 "\nLocked:                0 kB\n");
+	pbuf_free(&b);
+}
+END_TEST
+
+START_TEST(pss_splits_shared_pages_keeping_fractions_of_a_byte)
+{
+	struct proc_mem_usage u = { 0 };
+
+	/* Three thirds of a page: 4095.99 B, not 3 * 1365 B. */
+	for (int i = 0; i < 3; i++)
+		proc_mem_account(&u, PROC_PAGE_ANON, 3, true);
+	ck_assert_uint_eq(u.resident, 3 * PAGE_SIZE);
+	ck_assert_uint_eq(u.pss >> PROC_PSS_SHIFT, PAGE_SIZE - 1);
+	ck_assert_uint_gt(u.pss, (PAGE_SIZE << PROC_PSS_SHIFT) - 4);
+	ck_assert_uint_eq(u.shared_dirty, 3 * PAGE_SIZE);
+	ck_assert_uint_eq(u.private_dirty, 0);
+	ck_assert_uint_eq(u.anonymous, 3 * PAGE_SIZE);
+	/* A page mapped once is private whatever its kind. */
+	proc_mem_account(&u, PROC_PAGE_FILE, 1, false);
+	ck_assert_uint_eq(u.private_clean, PAGE_SIZE);
+	ck_assert_uint_eq(u.file, PAGE_SIZE);
+	ck_assert_uint_eq(u.pss_file >> PROC_PSS_SHIFT, PAGE_SIZE);
+}
+END_TEST
+
+START_TEST(vmflags_follow_linux_mnemonic_order)
+{
+	struct proc_mem_usage u = { 0 };
+	struct proc_buf b;
+	const char *flags;
+
+	pbuf_init(&b);
+	proc_fmt_smaps_vma(&b, 4 * KB, &u, (1U << PROC_VMF_COUNT) - 1);
+	flags = strstr(b.data, "VmFlags: ");
+	ck_assert_ptr_nonnull(flags);
+	ck_assert_str_eq(flags,
+			 "VmFlags: rd wr ex sh mr mw me ms gd dc de ac \n");
+	pbuf_free(&b);
+}
+END_TEST
+
+START_TEST(auxv_words_end_at_the_at_null_pair)
+{
+	uint64_t auxv[8] = { 6, 4096, 25, 0x7ffc0000, 0, 0, 99, 99 };
+	uint64_t full[5] = { 6, 4096, 25, 1, 7 };
+
+	ck_assert_uint_eq(proc_auxv_words(auxv, 8), 6);
+	ck_assert_uint_eq(proc_auxv_words(auxv + 4, 4), 2);
+	/* Without an AT_NULL: the whole pairs there are. */
+	ck_assert_uint_eq(proc_auxv_words(full, 5), 4);
+	ck_assert_uint_eq(proc_auxv_words(full, 0), 0);
+}
+END_TEST
+
 static Suite *procfs_suite(void)
 {
 	Suite *s = suite_create("procfs");
@@ -320,6 +446,11 @@ static Suite *procfs_suite(void)
 	tcase_add_test(tc,
 		       printf_grows_the_buffer_and_pad_counts_from_line_start);
 	tcase_add_test(tc, state_letters_and_names_follow_linux);
+	tcase_add_test(tc, smaps_entry_matches_linux_layout);
+	tcase_add_test(tc, smaps_rollup_adds_pss_by_kind_after_pss_dirty);
+	tcase_add_test(tc, pss_splits_shared_pages_keeping_fractions_of_a_byte);
+	tcase_add_test(tc, vmflags_follow_linux_mnemonic_order);
+	tcase_add_test(tc, auxv_words_end_at_the_at_null_pair);
 	suite_add_tcase(s, tc);
 	return s;
 }
