@@ -39,6 +39,13 @@ size_t page_alloc_run(size_t n, pfn_t *first);
 void page_get(pfn_t pfn);
 void page_put(pfn_t pfn);
 unsigned int page_refs(pfn_t pfn);
+/*
+ * A sharer of pfn broke copy-on-write by copying it: remember that, so
+ * later forks of the remaining owner copy it for their child at once (the
+ * next child will likely write it too). Reset when the page is allocated.
+ */
+void page_note_cow_copy(pfn_t pfn);
+bool page_cow_copied(pfn_t pfn);
 void *page_ptr(pfn_t pfn);
 uint64_t phys_total_pages(void);
 uint64_t phys_free_pages(void);
@@ -72,6 +79,8 @@ struct mm_host;
 /* Words of the auxiliary vector kept for /proc/PID/auxv (pairs). */
 #define MM_AUXV_WORDS 48
 
+#define MM_COW_RECENT 4
+
 struct mm {
 	int refs; /* tasks using it */
 	struct list_head vmas;
@@ -89,12 +98,26 @@ struct mm {
 	struct task *fpu_owner; /* whose FPU state the stub holds */
 	/* The last exec's auxv, ending with an AT_NULL pair; fork copies it. */
 	uint64_t saved_auxv[MM_AUXV_WORDS];
+	/*
+	 * The last pages that took a copy-on-write fault: a process that
+	 * forks again will likely write them again, so mm_fork copies them
+	 * for the child at once (see mm_fork).
+	 */
+	uint64_t cow_recent[MM_COW_RECENT];
+	unsigned int cow_recent_next;
 };
 
 /* Create an empty address space with its own stub process. */
 struct mm *mm_create(void);
-/* Copy for fork: private pages become copy-on-write in both. */
-struct mm *mm_fork(struct mm *old);
+/*
+ * Copy for fork: private pages become copy-on-write in both, except the
+ * pages holding the nhot addresses in hot (the forking thread's stack and
+ * TLS) and the pages in old->cow_recent, which the child gets copies of at
+ * once: both sides write them right after fork, and a copy now is cheaper
+ * than two faults.
+ */
+#define MM_FORK_HOT_MAX 4
+struct mm *mm_fork(struct mm *old, const uint64_t *hot, size_t nhot);
 void mm_get(struct mm *mm);
 void mm_put(struct mm *mm);
 /* Drop every user mapping (execve reuses the address space and stub). */

@@ -41,7 +41,14 @@ static int copy_resources(struct task *t, const struct clone_req *req)
 		mm_get(p->mm);
 		t->mm = p->mm;
 	} else {
-		t->mm = mm_fork(p->mm);
+		uint64_t hot[MM_FORK_HOT_MAX] = {
+			p->regs.rsp & PAGE_MASK,
+			(p->regs.rsp & PAGE_MASK) - PAGE_SIZE,
+			p->regs.fs_base & PAGE_MASK,
+			(p->regs.fs_base & PAGE_MASK) + PAGE_SIZE,
+		};
+
+		t->mm = mm_fork(p->mm, hot, MM_FORK_HOT_MAX);
 		if (IS_ERR(t->mm)) {
 			int err = (int)PTR_ERR(t->mm);
 

@@ -22,6 +22,7 @@ struct phys_state {
 	uint64_t hint;
 	uint64_t *free_map; /* bit set: page free */
 	uint32_t *refs;
+	uint64_t *cow_copied; /* bit set: a sharer took a private copy */
 	uint64_t (*reclaim)(uint64_t nr);
 };
 
@@ -36,6 +37,7 @@ static void mark_used(pfn_t pfn)
 {
 	phys.free_map[pfn / 64] &= ~(1ULL << (pfn % 64));
 	phys.refs[pfn] = 1;
+	phys.cow_copied[pfn / 64] &= ~(1ULL << (pfn % 64));
 	phys.nr_free--;
 }
 
@@ -58,7 +60,8 @@ int phys_init(uint64_t bytes)
 	words = DIV_ROUND_UP(phys.nr_pages, 64);
 	phys.free_map = kmalloc(words * sizeof(uint64_t));
 	phys.refs = kzalloc(phys.nr_pages * sizeof(uint32_t));
-	if (!phys.free_map || !phys.refs)
+	phys.cow_copied = kzalloc(words * sizeof(uint64_t));
+	if (!phys.free_map || !phys.refs || !phys.cow_copied)
 		return -ENOMEM;
 	for (i = 0; i < words; i++)
 		phys.free_map[i] = ~0ULL;
@@ -236,6 +239,16 @@ void page_put(pfn_t pfn)
 unsigned int page_refs(pfn_t pfn)
 {
 	return phys.refs[pfn];
+}
+
+void page_note_cow_copy(pfn_t pfn)
+{
+	phys.cow_copied[pfn / 64] |= 1ULL << (pfn % 64);
+}
+
+bool page_cow_copied(pfn_t pfn)
+{
+	return phys.cow_copied[pfn / 64] & (1ULL << (pfn % 64));
 }
 
 void *page_ptr(pfn_t pfn)

@@ -372,12 +372,25 @@ static int fault_file(struct mm *mm, struct vma *v, uint64_t addr,
 	return install_pte(mm, v, addr, pte, copy, true);
 }
 
+/* Remember a page that took a COW fault, for the next fork. */
+static void note_cow_fault(struct mm *mm, uint64_t addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < MM_COW_RECENT; i++)
+		if (mm->cow_recent[i] == addr)
+			return;
+	mm->cow_recent[mm->cow_recent_next] = addr;
+	mm->cow_recent_next = (mm->cow_recent_next + 1) % MM_COW_RECENT;
+}
+
 /* A private page that may be shared: copy it (and COW neighbours). */
 static int fault_cow(struct mm *mm, struct vma *v, uint64_t addr)
 {
 	uint64_t end = addr;
 	uint64_t *pte;
 
+	note_cow_fault(mm, addr & PAGE_MASK);
 	while (end < v->end && end - addr < COW_AROUND_PAGES * PAGE_SIZE) {
 		pte = pgtable_walk(mm, end, false);
 		if (!pte || !(*pte & PTE_PRESENT) || (*pte & PTE_WRITE))
@@ -403,6 +416,7 @@ static int fault_cow(struct mm *mm, struct vma *v, uint64_t addr)
 				continue;
 			}
 			kmemcpy(page_ptr(first + i), page_ptr(old), PAGE_SIZE);
+			page_note_cow_copy(old);
 			page_put(old);
 			install_pte(mm, v, addr, pte, first + i, true);
 		}
@@ -697,7 +711,62 @@ struct fork_arg {
 	struct mm *child;
 	struct vma *vma;
 	int err;
+	const uint64_t *hot; /* page addresses copied at once */
+	size_t nhot;
+	unsigned int copied_written; /* see fork_wants_copy */
 };
+
+/* Pages a previous child wrote that one fork copies at most. */
+#define FORK_COPY_WRITTEN_MAX 16
+
+static bool fork_page_is_hot(const struct fork_arg *fa, struct mm *parent,
+			     uint64_t addr)
+{
+	size_t i;
+
+	for (i = 0; i < fa->nhot; i++)
+		if (fa->hot[i] == addr)
+			return true;
+	for (i = 0; i < MM_COW_RECENT; i++)
+		if (parent->cow_recent[i] == addr)
+			return true;
+	return false;
+}
+
+/*
+ * Should the child get its own copy of this private page now? Yes for the
+ * hot pages, while writable; and for a few pages an earlier child wrote
+ * (page_note_cow_copy) and the parent now owns alone.
+ */
+static bool fork_wants_copy(struct fork_arg *fa, struct mm *parent,
+			    uint64_t addr, uint64_t e)
+{
+	if (e & PTE_WRITE)
+		return fork_page_is_hot(fa, parent, addr);
+	if (!(fa->vma->flags & VM_WRITE) || !(e & PTE_READ) ||
+	    fa->copied_written == FORK_COPY_WRITTEN_MAX ||
+	    page_refs(pte_pfn(e)) != 1 || !page_cow_copied(pte_pfn(e)))
+		return false;
+	fa->copied_written++;
+	return true;
+}
+
+/*
+ * Give the child its own writable copy of a private page; the parent's PTE
+ * stays as it is. False if no page is free (the page is then shared
+ * copy-on-write as usual).
+ */
+static bool fork_copy_hot(struct fork_arg *fa, uint64_t addr, uint64_t *cpte,
+			  uint64_t e)
+{
+	pfn_t copy = page_alloc();
+
+	if (copy == PFN_NONE)
+		return false;
+	kmemcpy(page_ptr(copy), page_ptr(pte_pfn(e)), PAGE_SIZE);
+	fa->err = install_pte(fa->child, fa->vma, addr, cpte, copy, true);
+	return true;
+}
 
 static void fork_pte(struct mm *mm, uint64_t addr, uint64_t *pte, void *arg)
 {
@@ -713,6 +782,9 @@ static void fork_pte(struct mm *mm, uint64_t addr, uint64_t *pte, void *arg)
 		fa->err = -ENOMEM;
 		return;
 	}
+	if (!(v->flags & VM_SHARED) && fork_wants_copy(fa, mm, addr, e) &&
+	    fork_copy_hot(fa, addr, cpte, e))
+		return;
 	if (!(v->flags & VM_SHARED) && (e & PTE_WRITE)) {
 		e &= ~PTE_WRITE;
 		*pte = e;
@@ -725,11 +797,11 @@ static void fork_pte(struct mm *mm, uint64_t addr, uint64_t *pte, void *arg)
 				vma_host_prot(v, e));
 }
 
-struct mm *mm_fork(struct mm *old)
+struct mm *mm_fork(struct mm *old, const uint64_t *hot, size_t nhot)
 {
 	struct mm *mm = mm_create();
 	struct vma *v;
-	struct fork_arg fa = { .child = mm };
+	struct fork_arg fa = { .child = mm, .hot = hot, .nhot = nhot };
 
 	if (IS_ERR(mm))
 		return mm;

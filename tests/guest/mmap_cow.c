@@ -250,6 +250,50 @@ static void test_cow(void)
 	tg_ok("copy-on-write after fork, MAP_SHARED shared");
 }
 
+/*
+ * A loop of forks in which parent and children keep writing the same
+ * stack, TLS, global and heap pages: each child must see exactly the
+ * parent's values at its fork and its writes must never reach the parent
+ * (our kernel copies such pages for the child at fork time).
+ */
+static int loop_global = -1;
+static __thread int loop_tls = -1;
+
+static void test_fork_loop(void)
+{
+	volatile int on_stack = -1;
+	int *heap = malloc(sizeof(*heap));
+	int status;
+
+	CHECK(heap != NULL);
+	*heap = -1;
+	for (int i = 0; i < 200; i++) {
+		pid_t pid = fork();
+
+		CHECK(pid >= 0);
+		if (pid == 0) {
+			int want = i - 1;
+			int ok = on_stack == want && loop_global == want &&
+				 loop_tls == want && *heap == want;
+
+			on_stack = loop_global = loop_tls = *heap = 1000 + i;
+			_exit(ok ? 0 : 1);
+		}
+		/* Sometimes write before the child has run, sometimes after. */
+		if (i % 2)
+			on_stack = loop_global = loop_tls = *heap = i;
+		CHECK(waitpid(pid, &status, 0) == pid);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		if (!(i % 2)) {
+			CHECK(on_stack == i - 1 && loop_global == i - 1 &&
+			      loop_tls == i - 1 && *heap == i - 1);
+			on_stack = loop_global = loop_tls = *heap = i;
+		}
+	}
+	free(heap);
+	tg_ok("fork loop: children see the parent's values, never the reverse");
+}
+
 static void test_brk(void)
 {
 	char *start = sbrk(0);
@@ -284,6 +328,7 @@ int main(void)
 	test_mremap();
 	test_madvise();
 	test_cow();
+	test_fork_loop();
 	test_brk();
 	unlink(path);
 	rmdir(dir);
