@@ -153,6 +153,17 @@ section() {
 		$0 == b { on = 1 }' "${2:-$BOOT_OUT}"
 }
 
+# wait_match FILE REGEX [SECONDS]: 0 once a line of FILE (carriage returns
+# dropped) matches the extended regex, 1 after SECONDS (default 20).
+wait_match() {
+	local i
+	for ((i = 0; i < ${3:-20} * 10; i++)); do
+		tr -d '\r' 2>/dev/null <"$1" | grep -qE -- "$2" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # A guest script prologue: mount what the tests rely on, quietly.
 GUEST_PROLOGUE='mount -t proc proc /proc 2>/dev/null
 mount -t tmpfs tmpfs /tmp 2>/dev/null

@@ -40,16 +40,6 @@ start_kernel() {
 	PIDS+=("$KPID")
 }
 
-# wait_for FILE REGEX [SECONDS]: until a line of FILE matches.
-wait_for() {
-	local i
-	for ((i = 0; i < ${3:-20} * 10; i++)); do
-		tr -d '\r' 2>/dev/null <"$1" | grep -qE -- "$2" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # wait_exit PID SECONDS: wait for the kernel to end; its status in $EXIT.
 wait_exit() {
 	local i
@@ -125,12 +115,12 @@ truncate -s 64K "$WORK/disk2.img"
 start_kernel a initrd="$WORK/a.cpio.gz" umid=mcA uml_dir="$UML"
 A=$KPID
 S=$UML/mcA/mconsole
-wait_for "$WORK/a.out" "^mconsole \(version 2\) initialized on $S\$" ||
+wait_match "$WORK/a.out" "^mconsole \(version 2\) initialized on $S\$" ||
 	fail "no 'mconsole (version 2) initialized on $S' at boot"
 [[ -S $S ]] || fail "no socket $S"
 [[ $(cat "$UML/mcA/pid") == "$A" ]] || fail "pid file holds '$(cat "$UML/mcA/pid")', not $A"
 [[ $(stat -c %a "$UML/mcA/pid") == 644 ]] || fail "pid file mode is not 0644"
-wait_for "$WORK/a.out" '^tick ' || fail "the guest never ticked"
+wait_match "$WORK/a.out" '^tick ' || fail "the guest never ticked"
 grep -q NO-PROC-MCONSOLE "$WORK/a.out" ||
 	fail "/proc/mconsole exists without a notify socket"
 
@@ -141,7 +131,7 @@ expect 1 '^ERR Failed to open file$' "$S" proc no-such-file
 expect 1 '^ERR Failed to open file$' "$S" proc ../etc/passwd
 expect 1 '^ERR Unknown command$' "$S" frobnicate
 expect 0 '^OK $' "$S" log mconsole-log-message
-wait_for "$WORK/a.out" 'mconsole-log-message' 5 ||
+wait_match "$WORK/a.out" 'mconsole-log-message' 5 ||
 	fail "log text did not reach the kernel log/console"
 expect 0 'Emergency Sync' "$S" sysrq s
 expect 0 '^OK Task 1 \(init\) state' "$S" stack 1
@@ -155,9 +145,9 @@ expect 1 '^ERR Bad remove option$' "$S" remove foo1
 expect 0 '^OK $' "$S" config ubd1="$WORK/disk1.img"
 expect 0 "disk1\\.img" "$S" config ubd1
 expect 0 '^OK $' "$S" config ubd2="$WORK/disk2.img"
-wait_for "$WORK/a.out" '^UBDB-MOUNTED hello-from-ext2$' 10 ||
+wait_match "$WORK/a.out" '^UBDB-MOUNTED hello-from-ext2$' 10 ||
 	fail "the guest did not mount the hot-added /dev/ubdb"
-wait_for "$WORK/a.out" '^UBDC MCONSOLE-UBD-OK!$' 10 ||
+wait_match "$WORK/a.out" '^UBDC MCONSOLE-UBD-OK!$' 10 ||
 	fail "the guest did not read the hot-added /dev/ubdc"
 expect 240 '^ERR Device is currently open$' "$S" remove ubd1
 expect 0 '^OK $' "$S" remove ubd2
@@ -195,7 +185,7 @@ sleep 1.5
 [[ $(ticks) -gt $before ]] || fail "the guest stopped running after the flood"
 
 expect 0 '^OK $' "$S" cad
-wait_for "$WORK/a.out" '^CTRL-ALT-DEL-RECEIVED$' 10 ||
+wait_match "$WORK/a.out" '^CTRL-ALT-DEL-RECEIVED$' 10 ||
 	fail "init did not run its ctrlaltdel action"
 
 expect 0 '^OK $' "$S" halt
@@ -205,14 +195,14 @@ wait_exit "$A" 15 || fail "the machine did not halt"
 
 # ---- a SIGKILLed machine's umid is taken over ----
 start_kernel b initrd="$BASE_IMAGE" umid=mcB uml_dir="$UML"
-wait_for "$WORK/b.out" 'mconsole \(version 2\) initialized' ||
+wait_match "$WORK/b.out" 'mconsole \(version 2\) initialized' ||
 	fail "machine B did not start its console"
 kill -9 "$KPID"
 wait "$KPID" 2>/dev/null
 [[ -e $UML/mcB/pid ]] || fail "SIGKILL should leave the umid directory"
 start_kernel c initrd="$BASE_IMAGE" umid=mcB uml_dir="$UML"
 C=$KPID
-wait_for "$WORK/c.out" 'mconsole \(version 2\) initialized' ||
+wait_match "$WORK/c.out" 'mconsole \(version 2\) initialized' ||
 	fail "the umid of a killed machine was not reused: $(cat "$WORK/c.err")"
 [[ $(cat "$UML/mcB/pid") == "$C" ]] || fail "pid file not rewritten"
 expect 0 '^OK Linux ' "$UML/mcB/mconsole" version
@@ -261,7 +251,7 @@ PIDS+=("$N")
 wait_exit "$N" 20 || fail "machine N did not panic"
 EXIT=$(cat "$WORK/n.status")
 [[ $EXIT -eq 134 ]] || fail "panicked machine exited $EXIT, expected 134 (SIGABRT)"
-wait_for "$WORK/notify.log" "^cafebabe 2 1 " 5 || fail "no panic notification"
+wait_match "$WORK/notify.log" "^cafebabe 2 1 " 5 || fail "no panic notification"
 grep -qF "cafebabe 2 0 $((${#UML} + 14)) b'$UML/mcN/mconsole\\x00'" "$WORK/notify.log" ||
 	fail "no MCONSOLE_SOCKET notification: $(cat "$WORK/notify.log")"
 grep -qF "cafebabe 2 3 12 b'hello-notify'" "$WORK/notify.log" ||

@@ -48,16 +48,6 @@ boot_uml() {
 	PIDS+=("$UPID")
 }
 
-# wait_for FILE REGEX [SECONDS]: until a line of FILE matches.
-wait_for() {
-	local i
-	for ((i = 0; i < ${3:-30} * 10; i++)); do
-		tr -d '\r' 2>/dev/null <"$1" | grep -qE -- "$2" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 show_uml() {
 	show "real UML console" <(tr -d '\r' <"$WORK/$1.out")
 	show "real UML stderr" "$WORK/$1.err"
@@ -145,7 +135,7 @@ done
 SCRIPT
 UMID=realuml$$
 boot_uml "$WORK/uml2.sh" uml2 umid="$UMID" "ubd1=$COW,$BASE"
-wait_for "$WORK/uml2.out" '^=== ready' 60 ||
+wait_match "$WORK/uml2.out" '^=== ready' 60 ||
 	{
 		show_uml uml2
 		fail "real UML did not come up for the mconsole test"
@@ -187,7 +177,7 @@ sleep 1.5
 after=$(tr -d '\r' <"$WORK/uml2.out" | grep -c '^tick')
 [[ $before -eq $after ]] || fail "the guest ran while stopped ($before -> $after)"
 "$OUR_MCONSOLE" "$UMID" go >/dev/null || fail "go failed"
-wait_for "$WORK/uml2.out" "^tick $((after + 2))\$" 10 ||
+wait_match "$WORK/uml2.out" "^tick $((after + 2))\$" 10 ||
 	fail "the guest did not resume after go"
 
 "$OUR_MCONSOLE" "$UMID" halt >"$WORK/halt.out" 2>&1 ||
