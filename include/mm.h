@@ -105,6 +105,8 @@ struct mm {
 	 */
 	uint64_t cow_recent[MM_COW_RECENT];
 	unsigned int cow_recent_next;
+	/* Host mappings are queued lazily (see mmu_queue_map): mm_populate. */
+	bool map_lazy;
 };
 
 /* Create an empty address space with its own stub process. */

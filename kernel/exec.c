@@ -257,6 +257,14 @@ static int elf_map(struct mm *mm, struct elf_image *img, uint64_t base,
 				   NULL, 0, NULL);
 			if (r < 0)
 				return (int)r;
+			/*
+			 * Start-up code writes the bss at once: bring in its
+			 * first page (and, by fault-around, its neighbours)
+			 * now rather than in faults.
+			 */
+			if (vmf & VM_WRITE)
+				mm_populate(mm, fpage_end,
+					    fpage_end + PAGE_SIZE);
 		}
 		brk = MAX(brk, mend);
 	}

@@ -42,9 +42,16 @@ void pgtable_for_each(struct mm *mm, uint64_t start, uint64_t end,
 /* ---- the host side of an address space (arch-um/kernel/mmu.c) ---- */
 int mmu_host_create(struct mm *mm);
 void mmu_host_destroy(struct mm *mm);
-/* Queue host mapping changes; flushed by mm_flush. */
+/*
+ * Queue host mapping changes; flushed by mm_flush. A map is populated on
+ * the host at once (the guest is about to touch it) unless mm->map_lazy is
+ * set or it is queued with mmu_queue_map_lazy (the guest may never touch
+ * it: the host then fills its page table on first touch).
+ */
 int mmu_queue_map(struct mm *mm, uint64_t addr, uint64_t len, pfn_t pfn,
 		  unsigned int prot);
+int mmu_queue_map_lazy(struct mm *mm, uint64_t addr, uint64_t len, pfn_t pfn,
+		       unsigned int prot);
 int mmu_queue_unmap(struct mm *mm, uint64_t addr, uint64_t len);
 int mmu_queue_protect(struct mm *mm, uint64_t addr, uint64_t len,
 		      unsigned int prot);

@@ -134,6 +134,12 @@ SYSCALL1(brk, uint64_t, newbrk)
 			   MAP_FIXED_NOREPLACE, NULL, 0, "[heap]");
 		if (r < 0)
 			return (long)mm->brk;
+		/*
+		 * malloc writes a header at the start of what it gets: map
+		 * that page (and its fault-around run) now, not in a fault.
+		 * Without memory it is left to the fault, as before.
+		 */
+		mm_populate(mm, oldtop, oldtop + PAGE_SIZE);
 	} else if (newtop < oldtop) {
 		if (mm_unmap(mm, newtop, oldtop - newtop))
 			return (long)mm->brk;

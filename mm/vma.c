@@ -534,26 +534,34 @@ int mm_get_page(struct mm *mm, uint64_t addr, bool write, pfn_t *out)
 	return 0;
 }
 
-/* Fault in every page of [start, end) now (ELF segments, MAP_POPULATE). */
+/*
+ * Fault in every page of [start, end) now (ELF segments, MAP_POPULATE).
+ * The guest may touch few of them (a program's text), so the host maps
+ * them without populating its own page table.
+ */
 int mm_populate(struct mm *mm, uint64_t start, uint64_t end)
 {
 	uint64_t addr;
-	int err;
+	int err = 0;
 
+	mm->map_lazy = true;
 	for (addr = ALIGN_DOWN(start, PAGE_SIZE); addr < end;
 	     addr += PAGE_SIZE) {
 		struct vma *v = vma_find(mm, addr);
 		uint64_t *pte = pgtable_walk(mm, addr, false);
 
-		if (!v)
-			return -ENOMEM;
+		if (!v) {
+			err = -ENOMEM;
+			break;
+		}
 		if (pte && (*pte & PTE_PRESENT))
 			continue;
 		err = fault_in(mm, v, addr, false);
 		if (err)
-			return err;
+			break;
 	}
-	return 0;
+	mm->map_lazy = false;
+	return err;
 }
 
 struct protect_arg {
@@ -793,8 +801,8 @@ static void fork_pte(struct mm *mm, uint64_t addr, uint64_t *pte, void *arg)
 	page_get(pte_pfn(e));
 	*cpte = e;
 	fa->child->rss_pages++;
-	fa->err = mmu_queue_map(fa->child, addr, PAGE_SIZE, pte_pfn(e),
-				vma_host_prot(v, e));
+	fa->err = mmu_queue_map_lazy(fa->child, addr, PAGE_SIZE, pte_pfn(e),
+				     vma_host_prot(v, e));
 }
 
 struct mm *mm_fork(struct mm *old, const uint64_t *hot, size_t nhot)

@@ -182,7 +182,7 @@ static int queue_op(struct mm *mm, uint32_t kind, uint64_t addr, uint64_t len,
 		last = &d->ops[d->nr_ops - 1];
 		if (last->kind == kind && last->prot == prot &&
 		    last->addr + last->len == addr &&
-		    (kind != OS_MMOP_MAP ||
+		    ((kind != OS_MMOP_MAP && kind != OS_MMOP_MAP_LAZY) ||
 		     last->offset + last->len == offset)) {
 			last->len += len;
 			return 0;
@@ -206,7 +206,14 @@ static int queue_op(struct mm *mm, uint32_t kind, uint64_t addr, uint64_t len,
 int mmu_queue_map(struct mm *mm, uint64_t addr, uint64_t len, pfn_t pfn,
 		  unsigned int prot)
 {
-	return queue_op(mm, OS_MMOP_MAP, addr, len, pfn * PAGE_SIZE, prot);
+	return queue_op(mm, mm->map_lazy ? OS_MMOP_MAP_LAZY : OS_MMOP_MAP, addr,
+			len, pfn * PAGE_SIZE, prot);
+}
+
+int mmu_queue_map_lazy(struct mm *mm, uint64_t addr, uint64_t len, pfn_t pfn,
+		       unsigned int prot)
+{
+	return queue_op(mm, OS_MMOP_MAP_LAZY, addr, len, pfn * PAGE_SIZE, prot);
 }
 
 int mmu_queue_unmap(struct mm *mm, uint64_t addr, uint64_t len)

@@ -201,13 +201,16 @@ struct os_trap {
 
 /*
  * One queued change to a stub's mappings. MAP maps len bytes of the
- * physmem file at offset, MAP_SHARED|MAP_FIXED with prot; UNMAP and
- * PROTECT are munmap and mprotect.
+ * physmem file at offset, MAP_SHARED|MAP_FIXED|MAP_POPULATE with prot (the
+ * guest is about to touch them); MAP_LAZY is the same without
+ * MAP_POPULATE, for pages it may never touch (a fork's copy of its
+ * parent, a program's text); UNMAP and PROTECT are munmap and mprotect.
  */
 enum os_mmop_kind {
 	OS_MMOP_MAP = 1,
 	OS_MMOP_UNMAP = 2,
 	OS_MMOP_PROTECT = 3,
+	OS_MMOP_MAP_LAZY = 4,
 };
 
 struct os_mmop {

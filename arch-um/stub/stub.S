@@ -28,6 +28,7 @@
 #define OP_MAP 1
 #define OP_UNMAP 2
 #define OP_PROTECT 3
+#define OP_MAP_LAZY 4
 #define OP_SIZE 32
 #define HDR_SIZE 32
 
@@ -56,10 +57,16 @@ ops_entry:
 	je 2f
 	cmp $OP_UNMAP, %eax
 	je 3f
+	cmp $OP_MAP_LAZY, %eax
+	je 5f
 	mov $NR_MPROTECT, %eax
 	jmp 4f
+5:
+	mov $MAP_SHARED_FIXED, %r10d
+	jmp 6f
 2:
 	mov $MAP_SHARED_FIXED_POPULATE, %r10d
+6:
 	mov $PHYSMEM_FD, %r8d
 	mov 24(%r13), %r9
 	mov $NR_MMAP, %eax
