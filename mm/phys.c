@@ -41,10 +41,17 @@ static void mark_used(pfn_t pfn)
 	phys.nr_free--;
 }
 
+/*
+ * Allocation goes on from the lowest page freed since: pages the host has
+ * already backed (and that are warm in the cache) are reused before
+ * untouched ones, each of which costs a host fault to back.
+ */
 static void mark_free(pfn_t pfn)
 {
 	phys.free_map[pfn / 64] |= 1ULL << (pfn % 64);
 	phys.nr_free++;
+	if (pfn < phys.hint)
+		phys.hint = pfn;
 }
 
 int phys_init(uint64_t bytes)
