@@ -117,11 +117,11 @@ $(UT)/%.o: %.c $(UAPI)/.stamp $(BUILD)/gen/syscall_decls.h
 .SECONDEXPANSION:
 $(UNITDIR)/%: tests/unit/%.c arch-um/os/mem.c $(UAPI)/.stamp \
 		$(BUILD)/gen/syscall_decls.h \
-		$$(addprefix $(UT)/,$$(subst .c,.o,$$($$*_DEPS)))
+		$$(addprefix $(UT)/,$$(subst .c,.o,$$($$*_DEPS))) $$($$*_HOST)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOSTCFLAGS) -iquote include -iquote $(BUILD)/gen \
 		-iquote arch-um -iquote arch-um/os -iquote tests/unit -o $@ $< \
-		arch-um/os/mem.c \
+		arch-um/os/mem.c $($*_HOST) \
 		$(patsubst %.c,$(UT)/%.o,$($*_DEPS)) $(CHECK_LIBS) \
 		$(HOSTLDFLAGS)
 

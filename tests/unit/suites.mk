@@ -1,4 +1,6 @@
-# One Check suite per module: NAME_DEPS lists the kernel sources it links.
+# One Check suite per module: NAME_DEPS lists the kernel sources it links
+# (built with kernel flags), NAME_HOST the test helpers it links (built
+# with the test's host flags, like tests/unit/fake_kernel.c).
 UNIT_SUITES :=
 UNIT_SUITES += test_timeconv
 test_timeconv_DEPS :=
@@ -20,10 +22,12 @@ UNIT_SUITES += test_cow
 test_cow_DEPS := drivers/block/cow.c
 UNIT_SUITES += test_block
 test_block_DEPS := drivers/block/bcache.c drivers/block/blkdev.c mm/phys.c kernel/klib.c
+test_block_HOST := tests/unit/fake_kernel.c
 UNIT_SUITES += test_ext2
 test_ext2_DEPS := fs/ext2/balloc.c fs/ext2/bmap.c fs/ext2/dir.c fs/ext2/file.c fs/ext2/ialloc.c fs/ext2/inode.c fs/ext2/namei.c fs/ext2/super.c fs/uio.c kernel/klib.c
 UNIT_SUITES += test_ubd
 test_ubd_DEPS := drivers/block/ubd.c drivers/block/cow.c drivers/block/bcache.c drivers/block/blkdev.c mm/phys.c kernel/klib.c
+test_ubd_HOST := tests/unit/fake_kernel.c
 UNIT_SUITES += test_printk
 test_printk_DEPS := kernel/printk.c kernel/klib.c
 UNIT_SUITES += test_sysrq

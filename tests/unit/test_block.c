@@ -9,6 +9,7 @@
 #include "../../drivers/block/block_internal.h"
 #include "../../mm/mm_internal.h"
 #include "err.h"
+#include "fake_kernel.h"
 #include "os/os.h"
 #include "printk.h"
 #include "timer.h"
@@ -44,40 +45,13 @@ struct fake_disk {
 struct blocktest_state {
 	struct fake_disk disk;
 	bool registered;
-	char klog[8192];
-	size_t klog_len;
 	char devfs_created[24][16], devfs_removed[24][16];
 	unsigned int nr_created, nr_removed;
-	struct ktimer *armed_timer;
 };
 
 static struct blocktest_state bt;
 
 /* ---- fakes for what blkdev.c and bcache.c call ---- */
-
-int printk(const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(bt.klog + bt.klog_len, sizeof(bt.klog) - bt.klog_len, fmt,
-		      ap);
-	va_end(ap);
-	if (n > 0)
-		bt.klog_len = strlen(bt.klog);
-	return n;
-}
-
-void panic(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	abort();
-}
 
 int devfs_create(const char *name, uint32_t mode, uint64_t rdev)
 {
@@ -92,28 +66,6 @@ int devfs_remove(const char *name)
 	if (bt.nr_removed < ARRAY_SIZE(bt.devfs_removed))
 		snprintf(bt.devfs_removed[bt.nr_removed++],
 			 sizeof(bt.devfs_removed[0]), "%s", name);
-	return 0;
-}
-
-int vfs_path_lookup(int dfd, const char *name, unsigned int flags,
-		    struct path *out)
-{
-	return -ENOENT;
-}
-
-void path_put(struct path *p)
-{
-}
-
-void ktimer_arm(struct ktimer *t, uint64_t expires)
-{
-	t->armed = true;
-	t->expires = expires;
-	bt.armed_timer = t;
-}
-
-uint64_t time_mono_ns(void)
-{
 	return 0;
 }
 
@@ -303,6 +255,7 @@ static bool all_bytes(const uint8_t *p, uint8_t c, size_t len)
 static void setup_phys(uint64_t bytes)
 {
 	memset(&bt, 0, sizeof(bt));
+	fake_kernel_reset();
 	ck_assert_int_eq(phys_init(bytes), 0);
 	blkdev_init();
 }
@@ -619,8 +572,8 @@ START_TEST(write_back_error_is_reported_by_sync_and_the_page_stays_dirty)
 	dirty_page(bd, 7, 0x77);
 	bt.disk.write_err = -EIO;
 	ck_assert_int_eq(blkdev_sync(bd), -EIO);
-	ck_assert_ptr_nonnull(strstr(bt.klog, "ubda: write-back of page 7 "
-					      "failed"));
+	ck_assert_ptr_nonnull(strstr(fake_klog, "ubda: write-back of page 7 "
+						"failed"));
 	ck_assert_uint_eq(bd->cache.nr_dirty, 1);
 	bt.disk.write_err = 0;
 	ck_assert_int_eq(blkdev_sync(bd), 0);
@@ -683,7 +636,7 @@ START_TEST(dirtying_arms_the_timer_whose_write_back_reports_errors_later)
 	struct ktimer *t;
 
 	dirty_page(bd, 3, 0x33);
-	t = bt.armed_timer;
+	t = fake_armed_timer;
 	ck_assert_ptr_nonnull(t);
 	ck_assert(t->armed);
 
@@ -1038,15 +991,15 @@ START_TEST(mbr_entries_beyond_the_disk_are_ignored_and_extended_ones_are_1k)
 	mbr_disk_setup();
 	ck_assert_ptr_null(blkdev_find_name("ubda3"));
 	ck_assert(!created("ubda3"));
-	ck_assert_ptr_nonnull(strstr(bt.klog, "ubda: partition 3 beyond the "
-					      "end of the disk, ignored"));
+	ck_assert_ptr_nonnull(strstr(fake_klog, "ubda: partition 3 beyond the "
+						"end of the disk, ignored"));
 	/* Its first EBR has no signature: no logical partitions. */
 	p4 = blkdev_find_name("ubda4");
 	ck_assert_ptr_nonnull(p4);
 	ck_assert_uint_eq(p4->start, 100 * SECTOR_SIZE);
 	ck_assert_uint_eq(p4->size, 2 * SECTOR_SIZE);
 	ck_assert_ptr_null(blkdev_find_name("ubda5"));
-	ck_assert_ptr_null(strstr(bt.klog, "partition 4"));
+	ck_assert_ptr_null(strstr(fake_klog, "partition 4"));
 }
 END_TEST
 
@@ -1124,7 +1077,7 @@ START_TEST(extended_partition_gives_logical_partitions_numbered_from_5)
 	assert_part("ubda7", 7, EXT_START + 2048 + 64, 1000);
 	ck_assert_ptr_null(blkdev_find_name("ubda3"));
 	ck_assert_ptr_null(blkdev_find_name("ubda8"));
-	ck_assert_uint_eq(bt.klog_len, 0);
+	ck_assert_uint_eq(fake_klog_len, 0);
 	/* Registered (and listed in /proc/partitions) in number order. */
 	for (bd = blkdev_next(NULL); bd; bd = blkdev_next(bd), i++) {
 		ck_assert_uint_lt(i, ARRAY_SIZE(order));
@@ -1183,8 +1136,8 @@ START_TEST(looping_ebr_chain_stops_with_a_warning)
 	assert_part("ubda5", 5, EXT_START + 64, 500);
 	assert_part("ubda6", 6, EXT_START + 1024 + 64, 500);
 	ck_assert_ptr_null(blkdev_find_name("ubda7"));
-	ck_assert_ptr_nonnull(strstr(bt.klog, "ubda: EBR chain loops back to "
-					      "sector 5120, stopped"));
+	ck_assert_ptr_nonnull(strstr(fake_klog, "ubda: EBR chain loops back to "
+						"sector 5120, stopped"));
 }
 END_TEST
 
@@ -1198,7 +1151,7 @@ START_TEST(ebr_pointing_to_itself_stops_with_a_warning)
 	disk_register();
 	assert_part("ubda5", 5, EXT_START + 64, 500);
 	ck_assert_ptr_null(blkdev_find_name("ubda6"));
-	ck_assert_ptr_nonnull(strstr(bt.klog, "EBR chain loops back"));
+	ck_assert_ptr_nonnull(strstr(fake_klog, "EBR chain loops back"));
 }
 END_TEST
 
@@ -1209,9 +1162,9 @@ START_TEST(ebr_link_past_the_disk_stops_the_chain_with_a_warning)
 	disk_register();
 	assert_part("ubda5", 5, EXT_START + 64, 500);
 	ck_assert_ptr_null(blkdev_find_name("ubda6"));
-	ck_assert_ptr_nonnull(strstr(bt.klog, "ubda: EBR link outside the "
-					      "extended partition, chain "
-					      "stopped"));
+	ck_assert_ptr_nonnull(strstr(fake_klog, "ubda: EBR link outside the "
+						"extended partition, chain "
+						"stopped"));
 	ck_assert_uint_eq(bt.disk.out_of_range, 0);
 }
 END_TEST
@@ -1223,9 +1176,9 @@ START_TEST(logical_partition_past_the_extended_one_is_ignored)
 	put_ebr(1024, 0xfffffff0u, 100, 2048);
 	put_ebr(2048, 64, 100, 0);
 	disk_register();
-	ck_assert_ptr_nonnull(strstr(bt.klog, "ubda: logical partition 5 "
-					      "outside the extended "
-					      "partition, ignored"));
+	ck_assert_ptr_nonnull(strstr(fake_klog, "ubda: logical partition 5 "
+						"outside the extended "
+						"partition, ignored"));
 	assert_part("ubda5", 5, EXT_START + 2048 + 64, 100);
 	ck_assert_ptr_null(blkdev_find_name("ubda6"));
 	ck_assert_uint_eq(bt.disk.out_of_range, 0);
@@ -1245,8 +1198,8 @@ START_TEST(extended_partition_past_the_disk_is_not_walked)
 	disk_register();
 	ck_assert_ptr_null(blkdev_find_name("ubda1"));
 	ck_assert_ptr_null(blkdev_find_name("ubda5"));
-	ck_assert_ptr_nonnull(strstr(bt.klog, "ubda: partition 1 beyond the "
-					      "end of the disk, ignored"));
+	ck_assert_ptr_nonnull(strstr(fake_klog, "ubda: partition 1 beyond the "
+						"end of the disk, ignored"));
 }
 END_TEST
 
@@ -1268,8 +1221,9 @@ START_TEST(more_logical_partitions_than_minors_are_ignored)
 	ck_assert_ptr_null(blkdev_find_name("ubda16"));
 	ck_assert_ptr_null(blkdev_find(MKDEV(DISK_MAJOR, 16)));
 	ck_assert(!created("ubda16"));
-	ck_assert_ptr_nonnull(strstr(bt.klog, "ubda: more than 15 partitions, "
-					      "the rest ignored"));
+	ck_assert_ptr_nonnull(strstr(fake_klog,
+				     "ubda: more than 15 partitions, "
+				     "the rest ignored"));
 	ck_assert_int_eq(blkdev_unregister(&bt.disk.bd), 0);
 	bt.registered = false;
 	ck_assert(removed("ubda15") && removed("ubda5") && removed("ubda"));

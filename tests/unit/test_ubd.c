@@ -14,6 +14,7 @@
 #include "blkdev.h"
 #include "cow.h"
 #include "err.h"
+#include "fake_kernel.h"
 #include "mconsole.h"
 #include "os/os.h"
 #include "printk.h"
@@ -76,37 +77,11 @@ struct ubdtest_state {
 	struct host_fd fds[HOST_FDS];
 	uint64_t next_ino;
 	unsigned int locks, bad_fd_ops;
-	char klog[16384];
-	size_t klog_len;
 };
 
 static struct ubdtest_state ut;
 
 /* ---- fakes for the kernel services the code under test calls ---- */
-
-int printk(const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(ut.klog + ut.klog_len, sizeof(ut.klog) - ut.klog_len, fmt,
-		      ap);
-	va_end(ap);
-	if (n > 0)
-		ut.klog_len = strlen(ut.klog);
-	return n;
-}
-
-void panic(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	abort();
-}
 
 int devfs_create(const char *name, uint32_t mode, uint64_t rdev)
 {
@@ -124,27 +99,6 @@ static const struct mc_device *mc_ubd;
 int mc_device_register(const struct mc_device *dev)
 {
 	mc_ubd = dev;
-	return 0;
-}
-
-int vfs_path_lookup(int dfd, const char *name, unsigned int flags,
-		    struct path *out)
-{
-	return -ENOENT;
-}
-
-void path_put(struct path *p)
-{
-}
-
-void ktimer_arm(struct ktimer *t, uint64_t expires)
-{
-	t->armed = true;
-	t->expires = expires;
-}
-
-uint64_t time_mono_ns(void)
-{
 	return 0;
 }
 
@@ -464,11 +418,6 @@ static bool all_bytes(const uint8_t *p, uint8_t c, size_t len)
 	return true;
 }
 
-static bool klog_has(const char *s)
-{
-	return strstr(ut.klog, s) != NULL;
-}
-
 /* Copies of every host file, to prove a failed open wrote nothing. */
 struct host_snapshot {
 	uint8_t *data[HOST_FILES];
@@ -562,6 +511,7 @@ static void assert_host_sane(void)
 static void setup(void)
 {
 	memset(&ut, 0, sizeof(ut));
+	fake_kernel_reset();
 	ck_assert_int_eq(phys_init(PHYS_BYTES), 0);
 	blkdev_init();
 }
@@ -730,7 +680,7 @@ START_TEST(ubd_sync_makes_every_device_synchronous)
 	bd = ubd_up("ubd0", "disk.img");
 	ck_assert(bd->write_through);
 	ck_assert_int_eq(f->open_flags & O_SYNC, O_SYNC);
-	ck_assert(!klog_has("fake major"));
+	ck_assert(!fake_klog_has("fake major"));
 }
 END_TEST
 
@@ -741,7 +691,7 @@ START_TEST(ubd_with_anything_else_only_warns)
 	struct host_file *f = host_add("disk.img", 8192, true);
 
 	ck_assert_int_eq(ubd_setup("ubd", "98", &why), 1);
-	ck_assert(klog_has("fake major not supported any more"));
+	ck_assert(fake_klog_has("fake major not supported any more"));
 	bd = ubd_up("ubd0", "disk.img");
 	ck_assert(!bd->write_through);
 	ck_assert_int_eq(f->open_flags & O_SYNC, 0);
@@ -753,7 +703,7 @@ START_TEST(udb_typo_and_fake_ide_are_taken_with_a_warning)
 	const char *why = NULL;
 
 	ck_assert_int_eq(ubd_setup("udb0", "disk.img", &why), 1);
-	ck_assert(klog_has("udb0: possible typo for ubd0"));
+	ck_assert(fake_klog_has("udb0: possible typo for ubd0"));
 	ck_assert(!ubd_configured(0));
 	ck_assert_int_eq(ubd_setup("fake_ide", NULL, &why), 1);
 	ck_assert_int_eq(ubd_setup("root", "/dev/ubda", &why), 0);
@@ -936,7 +886,8 @@ START_TEST(missing_cow_file_is_created_in_uml_v3_layout)
 	ck_assert_uint_eq(cow->size, DATA_OFF + BACKING_SIZE);
 	ck_assert(all_bytes(h + COW_HEADER_V3_LEN, 0,
 			    cow->size - COW_HEADER_V3_LEN));
-	ck_assert(klog_has("Creating \"cow.img\" as COW file for \"root_fs\""));
+	ck_assert(fake_klog_has(
+		"Creating \"cow.img\" as COW file for \"root_fs\""));
 	ck_assert_uint_eq(bd->size, BACKING_SIZE);
 	ck_assert_uint_eq(ut.files[0].writes, 0);
 	assert_host_sane();
@@ -1453,8 +1404,8 @@ START_TEST(unwritable_image_falls_back_to_read_only)
 	ck_assert(bd->readonly);
 	ck_assert_int_eq(f->open_flags & O_ACCMODE, O_RDONLY);
 	ck_assert(ut.fds[0].locked && !ut.fds[0].lock_write);
-	ck_assert(klog_has("ubda: 'disk.img' is not writable, using it "
-			   "read-only"));
+	ck_assert(fake_klog_has("ubda: 'disk.img' is not writable, using it "
+				"read-only"));
 	ck_assert_int_eq(blkdev_get(bd, true), -EROFS);
 }
 END_TEST
@@ -1474,7 +1425,7 @@ START_TEST(backing_file_moved_elsewhere_is_switched_in_the_header)
 	cow->data[BITMAP_OFF] = 0x01;
 	memcpy(before, cow->data, sizeof(before));
 	ck_assert_ptr_nonnull(ubd_up("ubd0", "cow.img,new_fs"));
-	ck_assert(klog_has("Switching backing file to '" CWD "new_fs'"));
+	ck_assert(fake_klog_has("Switching backing file to '" CWD "new_fs'"));
 	ck_assert_mem_eq(cow->data, before, 32);
 	ck_assert_str_eq((const char *)cow->data + 32, path);
 	ck_assert(all_bytes(cow->data + 32 + strlen(path), 0,
@@ -1495,7 +1446,7 @@ START_TEST(backing_file_with_another_mtime_is_not_switched)
 	assert_open_refused("ubd0", "cow.img,other_fs", -ENOENT,
 			    "Couldn't determine size of device's file: "
 			    "backing file '/old/place/root_fs': error 2");
-	ck_assert(!klog_has("Switching"));
+	ck_assert(!fake_klog_has("Switching"));
 }
 END_TEST
 
@@ -1510,7 +1461,7 @@ START_TEST(same_backing_file_under_another_name_is_not_switched)
 	cow = cow_add("cow.img", CWD "root_fs", BACKING_MTIME, BACKING_SIZE);
 	memcpy(before, cow->data, sizeof(before));
 	ck_assert_ptr_nonnull(ubd_up("ubd0", "cow.img,link_fs"));
-	ck_assert(!klog_has("Switching"));
+	ck_assert(!fake_klog_has("Switching"));
 	ck_assert_mem_eq(cow->data, before, sizeof(before));
 }
 END_TEST
@@ -1545,7 +1496,7 @@ START_TEST(host_read_error_is_eio_from_the_device)
 
 	f->read_fault.err = -EIO;
 	ck_assert_int_eq(bd_rw(bd, false, 0, buf, sizeof(buf)), -EIO);
-	ck_assert(klog_has("ubda: host read at offset 0 failed: error 5"));
+	ck_assert(fake_klog_has("ubda: host read at offset 0 failed: error 5"));
 	ck_assert_int_eq(bread(bd, 0, SECTOR_SIZE, &b), -EIO);
 	f->read_fault.err = 0;
 	ck_assert_int_eq(bread(bd, 0, SECTOR_SIZE, &b), 0);
@@ -1573,7 +1524,8 @@ START_TEST(host_write_errors_are_eio_from_the_device)
 
 	f->write_fault.err = -ENOSPC;
 	ck_assert_int_eq(bd_rw(bd, true, SECTOR_SIZE, buf, sizeof(buf)), -EIO);
-	ck_assert(klog_has("ubda: host write at offset 512 failed: error 28"));
+	ck_assert(fake_klog_has(
+		"ubda: host write at offset 512 failed: error 28"));
 	f->write_fault = (struct host_fault){ .err = -EIO, .short_xfer = true };
 	ck_assert_int_eq(bd_rw(bd, true, SECTOR_SIZE, buf, sizeof(buf)), -EIO);
 	f->sync_err = -EIO;
