@@ -26,7 +26,17 @@ TEST_NAME=$(basename "$0" .sh)
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/$TEST_NAME.XXXXXX")
 chmod 755 "$WORK"
-trap 'rm -rf "$WORK"' EXIT
+# Processes a test starts in the background: add their pids to BG_PIDS and
+# they are killed on exit. KEEP_WORK=1 keeps $WORK for a post-mortem.
+BG_PIDS=()
+end_test() {
+	local p
+	for p in "${BG_PIDS[@]}"; do
+		kill -9 "$p" 2>/dev/null
+	done
+	[[ -n ${KEEP_WORK:-} ]] || rm -rf "$WORK"
+}
+trap end_test EXIT
 # Kernels make their machine directory under ~/.uml: keep it in $WORK, so
 # one killed on purpose leaves nothing behind.
 mkdir -p "$WORK/home"

@@ -20,15 +20,6 @@ command -v mke2fs >/dev/null || skip "no mke2fs"
 
 UML=$WORK/uml
 FUZZ=$(dirname "$0")/mconsole_fuzz.py
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill -9 "$p" 2>/dev/null
-	done
-}
-trap 'cleanup; rm -rf "$WORK"' EXIT
-
 # start_kernel NAME ARGS...: boot in the background; output in
 # $WORK/NAME.out (carriage returns kept), stderr in $WORK/NAME.err.
 start_kernel() {
@@ -37,7 +28,7 @@ start_kernel() {
 	"$KERNEL" mem=128M "$@" </dev/null >"$WORK/$name.out" \
 		2>"$WORK/$name.err" &
 	KPID=$!
-	PIDS+=("$KPID")
+	BG_PIDS+=("$KPID")
 }
 
 # wait_exit PID SECONDS: wait for the kernel to end; its status in $EXIT.
@@ -224,7 +215,7 @@ with open(sys.argv[2], "w", buffering=1) as out:
             break
 EOF
 python3 "$WORK/listen.py" "$WORK/notify.sock" "$WORK/notify.log" &
-PIDS+=("$!")
+BG_PIDS+=("$!")
 for ((i = 0; i < 50; i++)); do
 	[[ -S $WORK/notify.sock ]] && break
 	sleep 0.1
@@ -247,7 +238,7 @@ make_image "$WORK/n.sh" "$img"
 	echo $? >"$WORK/n.status"
 ) 2>/dev/null &
 N=$!
-PIDS+=("$N")
+BG_PIDS+=("$N")
 wait_exit "$N" 20 || fail "machine N did not panic"
 EXIT=$(cat "$WORK/n.status")
 [[ $EXIT -eq 134 ]] || fail "panicked machine exited $EXIT, expected 134 (SIGABRT)"

@@ -25,15 +25,6 @@ for tool in mke2fs e2fsck debugfs uml_moo; do
 done
 export UML=$REAL_UML
 
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill -9 "$p" 2>/dev/null
-	done
-}
-trap 'cleanup; [[ -n ${KEEP:-} ]] || rm -rf "$WORK"' EXIT
-
 # boot_uml SCRIPT NAME ARGS...: real UML runs SCRIPT as pid 1 from the
 # base image in the background; its console output in $WORK/NAME.out.
 boot_uml() {
@@ -45,7 +36,7 @@ boot_uml() {
 		con0=fd:0,fd:1 con=null "$@" </dev/null >"$WORK/$name.out" \
 		2>"$WORK/$name.err" &
 	UPID=$!
-	PIDS+=("$UPID")
+	BG_PIDS+=("$UPID")
 }
 
 show_uml() {
